@@ -1,0 +1,22 @@
+# Warnings for imgfetch's own code only: an INTERFACE target that our targets link privately,
+# so third-party headers are never compiled with -Werror.
+add_library(imgfetch_warnings INTERFACE)
+target_compile_options(imgfetch_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                       -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
+                       -Wnull-dereference -Wimplicit-fallthrough)
+if(IMGFETCH_WERROR)
+    target_compile_options(imgfetch_warnings INTERFACE -Werror)
+endif()
+
+# Bounds-checked standard containers in Debug builds.
+add_compile_definitions($<$<CONFIG:Debug>:_GLIBCXX_ASSERTIONS>)
+
+# Sanitizers apply to everything we compile (library, tool, tests), so they see every access.
+if(IMGFETCH_SANITIZE)
+    set(_san_flags -fsanitize=${IMGFETCH_SANITIZE} -fno-omit-frame-pointer -g)
+    if(IMGFETCH_SANITIZE MATCHES "undefined")
+        list(APPEND _san_flags -fno-sanitize-recover=undefined)
+    endif()
+    add_compile_options(${_san_flags})
+    add_link_options(-fsanitize=${IMGFETCH_SANITIZE})
+endif()

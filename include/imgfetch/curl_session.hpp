@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+
+namespace imgfetch {
+
+// libcurl's process-wide setup: construct once in main() before any thread starts.
+class CurlGlobal {
+public:
+    CurlGlobal();  // throws SetupError when libcurl cannot initialise
+    ~CurlGlobal();
+    CurlGlobal(const CurlGlobal&) = delete;
+    CurlGlobal& operator=(const CurlGlobal&) = delete;
+};
+
+// One reusable libcurl easy handle with imgfetch's fixed settings. Create it on the thread
+// that uses it and reuse it for that thread's downloads (keep-alive connections, cached
+// DNS). Not thread-safe: one owner thread.
+class CurlSession {
+public:
+    struct Handle; // defined in src/, keeps curl types out of public headers
+
+    CurlSession(); // throws SetupError when the handle cannot be created
+    ~CurlSession();
+    CurlSession(const CurlSession&) = delete;
+    CurlSession& operator=(const CurlSession&) = delete;
+
+    Handle& handle() { return *m_handle; }
+
+private:
+    std::unique_ptr<Handle> m_handle;
+};
+
+} // namespace imgfetch

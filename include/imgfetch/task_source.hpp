@@ -1,0 +1,40 @@
+#pragma once
+
+#include <functional>
+#include <istream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "imgfetch/result_sink.hpp"
+#include "imgfetch/task.hpp"
+
+namespace imgfetch {
+
+// The URL lists of a run, opened up front so an unreadable one stops the run before any
+// download (exit code 2).
+class ListInputs {
+public:
+    // `paths` in order; "-" is standard input. Throws SetupError naming an unreadable list.
+    explicit ListInputs(const std::vector<std::string>& paths);
+    ~ListInputs();
+
+    struct Input {
+        std::string display_name; // "urls.txt" or "<stdin>"
+        std::istream* stream;
+    };
+    const std::vector<Input>& inputs() const { return m_inputs; }
+
+private:
+    std::vector<std::unique_ptr<std::istream>> m_owned;
+    std::vector<Input> m_inputs;
+};
+
+// The main thread's half of the pipeline: reads every list in order, line by line, and
+// turns each line into either a Task for `emit` (with a unique reserved file name) or a
+// result handed straight to `sink` (bad line: failed; URL seen before: duplicate).
+// Returns the number of tasks emitted. Main thread only.
+std::size_t produce_tasks(const ListInputs& lists, ResultSink& sink,
+                          const std::function<void(Task)>& emit);
+
+} // namespace imgfetch

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <cstddef>
+#include <istream>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace imgfetch {
+
+// One usable line of a URL list: "URL" or "URL NAME".
+struct ListEntry {
+    std::string url;
+    std::string name; // empty when the line gave none
+};
+
+// A line that carries nothing: blank or a '#' comment.
+struct BlankLine {};
+
+// A line that is not usable; `reason` says why (without the line number).
+struct BadLine {
+    std::string reason;
+};
+
+using ParsedLine = std::variant<BlankLine, ListEntry, BadLine>;
+
+// Pure: parses the text of one line (no line terminator; a trailing '\r' is tolerated).
+ParsedLine parse_list_line(std::string_view line);
+
+// True for an absolute http:// or https:// URL with a host (scheme case-insensitive).
+bool is_http_url(std::string_view url);
+
+// Reads a list line by line from a stream it does not own; never loads the whole list.
+// Strips a UTF-8 BOM on the first line and CR before LF. Lines longer than `max_line_bytes`
+// are consumed to their end and reported as bad. Not thread-safe: main thread only.
+class ListReader {
+public:
+    static constexpr std::size_t k_default_max_line_bytes = 64 * 1024;
+
+    explicit ListReader(std::istream& in, std::size_t max_line_bytes = k_default_max_line_bytes);
+
+    struct Line {
+        std::size_t number = 0; // 1-based
+        ParsedLine parsed;
+    };
+
+    // Returns false at end of input.
+    bool next(Line& out);
+
+private:
+    std::istream& m_in;
+    std::size_t m_max_line_bytes;
+    std::size_t m_line_number = 0;
+    std::string m_buffer;
+};
+
+} // namespace imgfetch

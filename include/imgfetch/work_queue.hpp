@@ -1,0 +1,142 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+namespace imgfetch {
+
+// Thrown by put() on a closed queue.
+class QueueClosed : public std::logic_error {
+public:
+    QueueClosed() : std::logic_error("put() on a closed WorkQueue") {}
+};
+
+// A bounded blocking FIFO with the semantics of Python's queue.Queue, plus close():
+//  - put() blocks while the queue holds `capacity` items (capacity 0 = unbounded);
+//  - get() blocks while empty; it returns std::nullopt once the queue is closed and drained;
+//  - every put() adds one unfinished task, every task_done() removes one, and task_done()
+//    throws std::logic_error when called more often than put();
+//  - join() blocks until the unfinished-task count is zero.
+// Thread-safe: every member function may be called from any thread.
+template <typename T>
+class WorkQueue {
+public:
+    explicit WorkQueue(std::size_t capacity = 0) : m_capacity(capacity) {}
+
+    WorkQueue(const WorkQueue&) = delete;
+    WorkQueue& operator=(const WorkQueue&) = delete;
+
+    // Blocks while full. Throws QueueClosed if the queue is (or becomes) closed.
+    void put(T item) {
+        {
+            std::unique_lock lock(m_mutex);
+            m_not_full.wait(lock, [&] { return m_closed || !is_full_locked(); });
+            if (m_closed) {
+                throw QueueClosed();
+            }
+            m_items.push_back(std::move(item));
+            ++m_unfinished_tasks;
+        }
+        // Notified after unlocking so the woken getter does not block on our mutex at once;
+        // safe because the predicate is re-checked under the lock.
+        m_not_empty.notify_one();
+    }
+
+    // Blocks while empty and open. Returns std::nullopt once closed and drained.
+    std::optional<T> get() {
+        std::optional<T> item;
+        {
+            std::unique_lock lock(m_mutex);
+            m_not_empty.wait(lock, [&] { return m_closed || !m_items.empty(); });
+            if (m_items.empty()) {
+                return std::nullopt; // closed and drained
+            }
+            item.emplace(std::move(m_items.front()));
+            m_items.pop_front();
+        }
+        // One slot freed: wake one blocked producer (outside the lock, as in put()).
+        m_not_full.notify_one();
+        return item;
+    }
+
+    // Marks one earlier get() item as finished. Throws std::logic_error on underflow.
+    void task_done() {
+        bool all_done = false;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_unfinished_tasks == 0) {
+                throw std::logic_error("task_done() called too many times");
+            }
+            all_done = --m_unfinished_tasks == 0;
+        }
+        if (all_done) {
+            // Every joiner must wake, and none can miss it: they re-check the count under
+            // the lock before waiting.
+            m_all_tasks_done.notify_all();
+        }
+    }
+
+    // Blocks until every item ever put has had its task_done().
+    void join() {
+        std::unique_lock lock(m_mutex);
+        m_all_tasks_done.wait(lock, [&] { return m_unfinished_tasks == 0; });
+    }
+
+    // No more put(); getters drain what is left and then receive std::nullopt.
+    void close() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_closed = true;
+        }
+        // Wake every blocked getter and putter: their predicates now see m_closed.
+        m_not_empty.notify_all();
+        m_not_full.notify_all();
+    }
+
+    std::size_t size() const {
+        std::lock_guard lock(m_mutex);
+        return m_items.size();
+    }
+
+    std::size_t unfinished_tasks() const {
+        std::lock_guard lock(m_mutex);
+        return m_unfinished_tasks;
+    }
+
+    std::size_t capacity() const { return m_capacity; } // immutable: no lock needed
+
+private:
+    bool is_full_locked() const { return m_capacity > 0 && m_items.size() >= m_capacity; }
+
+    const std::size_t m_capacity;
+
+    // m_mutex guards every member below; the three conditions all wait on it.
+    mutable std::mutex m_mutex;
+    std::condition_variable m_not_empty;      // signalled by put() and close()
+    std::condition_variable m_not_full;       // signalled by get() and close()
+    std::condition_variable m_all_tasks_done; // signalled when m_unfinished_tasks hits 0
+    std::deque<T> m_items;
+    std::size_t m_unfinished_tasks = 0;
+    bool m_closed = false;
+};
+
+// RAII form of Python's `try: ... finally: q.task_done()`: runs task_done() exactly once
+// when the scope ends, whether by return or exception.
+template <typename T>
+class TaskDoneGuard {
+public:
+    explicit TaskDoneGuard(WorkQueue<T>& queue) : m_queue(queue) {}
+    TaskDoneGuard(const TaskDoneGuard&) = delete;
+    TaskDoneGuard& operator=(const TaskDoneGuard&) = delete;
+    ~TaskDoneGuard() { m_queue.task_done(); }
+
+private:
+    WorkQueue<T>& m_queue;
+};
+
+} // namespace imgfetch

@@ -1,0 +1,91 @@
+#include "imgfetch/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <random>
+#include <system_error>
+
+#include "imgfetch/output_dir.hpp"
+
+namespace imgfetch {
+
+namespace {
+
+constexpr int k_create_attempts = 16;
+
+// 16 random hex digits. The generator is per thread, so no lock is needed.
+std::string random_suffix() {
+    thread_local std::mt19937_64 generator{std::random_device{}()};
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::uint64_t value = generator();
+    std::string out(16, '0');
+    for (char& c : out) {
+        c = k_hex[value & 0xF];
+        value >>= 4;
+    }
+    return out;
+}
+
+[[noreturn]] void throw_errno(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+} // namespace
+
+AtomicFile::AtomicFile(const OutputDir& dir) : m_dir(dir) {
+    for (int attempt = 0; attempt < k_create_attempts; ++attempt) {
+        m_temp_name = ".imgfetch-" + random_suffix() + ".part";
+        // O_EXCL|O_NOFOLLOW: never reuse or follow anything already there. Mode 0666 so the
+        // final file gets 0666 & ~umask like any file a tool creates.
+        m_fd = ::openat(m_dir.fd(), m_temp_name.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (m_fd >= 0) {
+            return;
+        }
+        if (errno != EEXIST) {
+            throw_errno("cannot create temporary file in '" + m_dir.path() + "'");
+        }
+    }
+    throw std::system_error(EEXIST, std::generic_category(), "cannot create temporary file");
+}
+
+AtomicFile::~AtomicFile() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+    if (!m_committed) {
+        // Only the temporary this object created is ever unlinked.
+        ::unlinkat(m_dir.fd(), m_temp_name.c_str(), 0);
+    }
+}
+
+void AtomicFile::write(const char* data, std::size_t size) {
+    while (size > 0) {
+        const ssize_t n = ::write(m_fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throw_errno("write failed");
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
+void AtomicFile::commit(const std::string& final_name) {
+    const int fd = m_fd;
+    m_fd = -1;
+    // A failed close can mean lost data (NFS, quotas): it is an error, not a detail.
+    if (::close(fd) != 0) {
+        throw_errno("close failed");
+    }
+    if (::renameat(m_dir.fd(), m_temp_name.c_str(), m_dir.fd(), final_name.c_str()) != 0) {
+        throw_errno("cannot rename to '" + final_name + "'");
+    }
+    m_committed = true;
+}
+
+} // namespace imgfetch

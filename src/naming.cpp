@@ -1,0 +1,278 @@
+#include "imgfetch/naming.hpp"
+
+#include <curl/curl.h>
+
+#include <array>
+#include <memory>
+#include <optional>
+
+namespace imgfetch {
+
+namespace {
+
+// An extension longer than this is not worth keeping when a name has to be shortened.
+constexpr std::size_t k_max_kept_extension_bytes = 16;
+
+constexpr std::array<std::string_view, 14> k_image_extensions = {
+    "jpg", "jpeg", "png", "gif", "webp", "bmp", "tif", "tiff", "svg", "ico", "avif", "heic",
+    "heif", "jxl"};
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string ascii_lower(std::string_view text) {
+    std::string lowered(text);
+    for (char& c : lowered) {
+        c = ascii_lower(c);
+    }
+    return lowered;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+bool is_forbidden_byte(unsigned char byte) {
+    if (byte < 0x20 || byte == 0x7F) {
+        return true; // NUL and every other control character
+    }
+    switch (byte) {
+    case '/':
+    case '\\':
+    case '<':
+    case '>':
+    case ':':
+    case '"':
+    case '|':
+    case '?':
+    case '*':
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool is_dot_or_space(char c) { return c == '.' || c == ' '; }
+
+void strip_trailing_dots_and_spaces(std::string& text) {
+    while (!text.empty() && is_dot_or_space(text.back())) {
+        text.pop_back();
+    }
+}
+
+// Windows refuses these as a name's base, with any extension: "con", "Com1.txt", "nul.tar.gz".
+bool is_windows_device_name(std::string_view name) {
+    std::string base = ascii_lower(name.substr(0, name.find('.')));
+    strip_trailing_dots_and_spaces(base); // "con .txt" is the device too
+    if (base == "con" || base == "prn" || base == "aux" || base == "nul") {
+        return true;
+    }
+    return base.size() == 4 && (base.starts_with("com") || base.starts_with("lpt")) &&
+           base[3] >= '1' && base[3] <= '9';
+}
+
+bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
+
+// The longest prefix of `text` of at most `limit` bytes that does not end inside a UTF-8
+// character. At most three bytes are given back: a longer run is not UTF-8 to protect.
+std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) {
+        return text;
+    }
+    std::size_t cut = limit;
+    for (int i = 0; i < 3 && cut > 0 && is_utf8_continuation(text[cut]); ++i) {
+        --cut;
+    }
+    return text.substr(0, cut);
+}
+
+std::string shorten(const std::string& name) {
+    const auto dot = name.rfind('.');
+    const bool keep_extension = dot != std::string::npos && dot > 0 &&
+                                name.size() - dot - 1 >= 1 &&
+                                name.size() - dot - 1 <= k_max_kept_extension_bytes;
+    if (!keep_extension) {
+        std::string shortened(utf8_prefix(name, k_max_name_bytes));
+        strip_trailing_dots_and_spaces(shortened);
+        return shortened;
+    }
+    const std::string_view extension = std::string_view(name).substr(dot); // with its dot
+    std::string shortened(
+        utf8_prefix(std::string_view(name).substr(0, dot), k_max_name_bytes - extension.size()));
+    shortened += extension;
+    return shortened;
+}
+
+// "photo.jpg" -> "photo"; a name whose only dot is its first character has no extension.
+std::string_view stem_of(std::string_view name) {
+    const auto dot = name.rfind('.');
+    if (dot == std::string_view::npos || dot == 0) {
+        return name;
+    }
+    return name.substr(0, dot);
+}
+
+// "photo.jpg", 2 -> "photo-2.jpg"; "photo", 2 -> "photo-2".
+std::string with_suffix(std::string_view name, std::size_t n) {
+    const std::string suffix = "-" + std::to_string(n);
+    const auto dot = name.rfind('.');
+    if (dot == std::string_view::npos || dot == 0) {
+        return std::string(name) + suffix;
+    }
+    std::string result(name.substr(0, dot));
+    result += suffix;
+    result += name.substr(dot);
+    return result;
+}
+
+struct CurlUrlDeleter {
+    void operator()(CURLU* handle) const { curl_url_cleanup(handle); }
+};
+
+struct CurlFree {
+    void operator()(char* text) const { curl_free(text); }
+};
+
+// The raw (still percent-encoded) path of `url` by libcurl's parser, which also drops
+// query and fragment and resolves "." and ".." segments; nothing when it cannot parse it.
+std::optional<std::string> curl_path_of(std::string_view url) {
+    const std::unique_ptr<CURLU, CurlUrlDeleter> handle(curl_url());
+    if (!handle) {
+        return std::nullopt;
+    }
+    const std::string terminated(url);
+    if (curl_url_set(handle.get(), CURLUPART_URL, terminated.c_str(), 0) != CURLUE_OK) {
+        return std::nullopt;
+    }
+    char* raw_path = nullptr;
+    if (curl_url_get(handle.get(), CURLUPART_PATH, &raw_path, 0) != CURLUE_OK) {
+        return std::nullopt;
+    }
+    const std::unique_ptr<char, CurlFree> path(raw_path);
+    return path ? std::string(path.get()) : std::string();
+}
+
+// A best effort for what libcurl will not parse: drop the scheme and authority, then the
+// fragment and the query.
+std::string_view manual_path_of(std::string_view url) {
+    url = url.substr(0, url.find('#'));
+    url = url.substr(0, url.find('?'));
+    if (const auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
+        url.remove_prefix(scheme_end + 3);
+        const auto path_start = url.find('/');
+        return path_start == std::string_view::npos ? std::string_view{}
+                                                    : url.substr(path_start);
+    }
+    return url;
+}
+
+} // namespace
+
+std::string percent_decode(std::string_view text) {
+    std::string decoded;
+    decoded.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+            hex_value(text[i + 2]) >= 0) {
+            decoded += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+            i += 2;
+        } else {
+            decoded += text[i];
+        }
+    }
+    return decoded;
+}
+
+std::string sanitize_file_name(std::string_view name) {
+    std::string clean;
+    clean.reserve(name.size());
+    bool leading = true;
+    for (const char c : name) {
+        // Leading dots would hide the file or make it "." or ".."; leading spaces are a trap.
+        if (leading && is_dot_or_space(c)) {
+            continue;
+        }
+        leading = false;
+        clean += is_forbidden_byte(static_cast<unsigned char>(c)) ? '_' : c;
+    }
+    // Windows drops trailing dots and spaces, so "a." and "a" would be one file there.
+    strip_trailing_dots_and_spaces(clean);
+    if (clean.empty()) {
+        return "index";
+    }
+    if (is_windows_device_name(clean)) {
+        clean.insert(0, 1, '_');
+    }
+    if (clean.size() > k_max_name_bytes) {
+        clean = shorten(clean);
+    }
+    return clean;
+}
+
+std::string name_from_url(std::string_view url) {
+    const std::optional<std::string> curl_path = curl_path_of(url);
+    const std::string_view path = curl_path ? std::string_view(*curl_path) : manual_path_of(url);
+    const auto slash = path.rfind('/');
+    const std::string_view segment = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    return sanitize_file_name(percent_decode(segment));
+}
+
+std::string extension_of(std::string_view name) {
+    const auto dot = name.rfind('.');
+    if (dot == std::string_view::npos || dot == 0) {
+        return {};
+    }
+    return ascii_lower(name.substr(dot + 1));
+}
+
+bool has_image_extension(std::string_view name) {
+    const std::string extension = extension_of(name);
+    for (const std::string_view known : k_image_extensions) {
+        if (extension == known) {
+            return true;
+        }
+    }
+    return false;
+}
+
+ReservedName NameAllocator::reserve(std::string_view wanted) {
+    const std::string base = wanted.empty() ? std::string("index") : std::string(wanted);
+    const bool needs_extension = !has_image_extension(base);
+    std::size_t& next_suffix = m_next_suffix.try_emplace(base, 1).first->second;
+    std::string candidate = next_suffix == 1 ? base : with_suffix(base, next_suffix);
+    while (!is_free(candidate, needs_extension)) {
+        ++next_suffix;
+        candidate = with_suffix(base, next_suffix);
+    }
+    ++next_suffix;
+    take(candidate, needs_extension);
+    return ReservedName{std::move(candidate), needs_extension};
+}
+
+bool NameAllocator::is_free(const std::string& name, bool needs_extension) const {
+    if (needs_extension) {
+        // "name" becomes "name.<ext>": it must not be the stem of any name, open or complete.
+        return !m_open_stems.contains(name) && !m_full_name_stems.contains(name) &&
+               !m_full_names.contains(name);
+    }
+    return !m_full_names.contains(name) && !m_open_stems.contains(std::string(stem_of(name)));
+}
+
+void NameAllocator::take(const std::string& name, bool needs_extension) {
+    if (needs_extension) {
+        m_open_stems.insert(name);
+        return;
+    }
+    m_full_names.insert(name);
+    ++m_full_name_stems[std::string(stem_of(name))];
+}
+
+} // namespace imgfetch

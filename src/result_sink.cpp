@@ -1,0 +1,84 @@
+#include "imgfetch/result_sink.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "imgfetch/text_escape.hpp"
+
+namespace imgfetch {
+
+namespace {
+
+void count(Summary& summary, const TransferResult& result) {
+    ++summary.total;
+    summary.bytes += result.bytes;
+    switch (result.status) {
+    case Status::ok:
+        ++summary.ok;
+        break;
+    case Status::failed:
+        ++summary.failed;
+        break;
+    case Status::skipped:
+        ++summary.skipped;
+        break;
+    case Status::not_modified:
+        ++summary.not_modified;
+        break;
+    case Status::duplicate:
+        ++summary.duplicate;
+        break;
+    }
+}
+
+void log_result(const TransferResult& result) {
+    // Logged outside the sink's lock: spdlog's _mt sinks serialise lines themselves.
+    switch (result.status) {
+    case Status::failed:
+        if (result.url.empty()) { // a bad list line: the error names list and line
+            spdlog::error("{}", printable(result.error));
+        } else {
+            spdlog::error("{}: {}", printable(result.url), printable(result.error));
+        }
+        break;
+    case Status::ok:
+        spdlog::debug("ok {} -> {} ({} bytes, {:.3f} s)", printable(result.url),
+                      printable(result.path), result.bytes,
+                      result.end.value_or(0) - result.start.value_or(0));
+        break;
+    default:
+        spdlog::debug("{} {}", to_string(result.status), printable(result.url));
+        break;
+    }
+}
+
+} // namespace
+
+void ResultSink::add(TransferResult result) {
+    log_result(result);
+    std::lock_guard lock(m_mutex); // guards m_summary and m_records; held only to store
+    count(m_summary, result);
+    if (m_keep_records) {
+        m_records.push_back(std::move(result));
+    }
+}
+
+Summary ResultSink::summary() const {
+    std::lock_guard lock(m_mutex);
+    return m_summary;
+}
+
+std::vector<TransferResult> ResultSink::take_records() {
+    std::vector<TransferResult> records;
+    {
+        std::lock_guard lock(m_mutex);
+        records.swap(m_records);
+    }
+    // Sorted outside the lock: the records are ours now.
+    std::sort(records.begin(), records.end(),
+              [](const TransferResult& a, const TransferResult& b) { return a.seq < b.seq; });
+    return records;
+}
+
+} // namespace imgfetch

@@ -1,0 +1,114 @@
+#include "imgfetch/task_source.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <unordered_map>
+#include <variant>
+
+#include "imgfetch/naming.hpp"
+#include "imgfetch/setup_error.hpp"
+#include "imgfetch/url_list.hpp"
+
+namespace imgfetch {
+
+ListInputs::ListInputs(const std::vector<std::string>& paths) {
+    for (const std::string& path : paths) {
+        if (path == "-") {
+            m_inputs.push_back({"<stdin>", &std::cin});
+            continue;
+        }
+        auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
+        if (!file->is_open()) {
+            throw SetupError("cannot read list '" + path + "': " + std::strerror(errno));
+        }
+        m_inputs.push_back({path, file.get()});
+        m_owned.push_back(std::move(file));
+    }
+}
+
+ListInputs::~ListInputs() = default;
+
+namespace {
+
+// Turns lines into tasks or immediate results. Owned and used by the main thread only.
+class TaskMaker {
+public:
+    TaskMaker(ResultSink& sink, const std::function<void(Task)>& emit)
+        : m_sink(sink), m_emit(emit) {}
+
+    void take(const std::string& list_name, const ListReader::Line& line) {
+        if (std::holds_alternative<BlankLine>(line.parsed)) {
+            return;
+        }
+        if (const auto* bad = std::get_if<BadLine>(&line.parsed)) {
+            bad_line(list_name, line.number, bad->reason);
+            return;
+        }
+        const auto& entry = std::get<ListEntry>(line.parsed);
+        const std::size_t seq = m_next_seq++;
+        const auto [first, inserted] = m_first_seq_of_url.try_emplace(entry.url, seq);
+        if (!inserted) {
+            duplicate(seq, line.number, entry.url, first->second);
+            return;
+        }
+        const std::string wanted = entry.name.empty() ? name_from_url(entry.url)
+                                                      : sanitize_file_name(entry.name);
+        ReservedName reserved = m_names.reserve(wanted);
+        m_emit(Task{seq, line.number, entry.url, std::move(reserved.name),
+                    reserved.needs_extension});
+        ++m_tasks;
+    }
+
+    std::size_t tasks() const { return m_tasks; }
+
+private:
+    void bad_line(const std::string& list_name, std::size_t number, const std::string& reason) {
+        TransferResult result;
+        result.seq = m_next_seq++;
+        result.line = number;
+        result.status = Status::failed;
+        result.error = list_name + ":" + std::to_string(number) + ": " + reason;
+        m_sink.add(std::move(result));
+    }
+
+    void duplicate(std::size_t seq, std::size_t number, const std::string& url,
+                   std::size_t first_seq) {
+        TransferResult result;
+        result.seq = seq;
+        result.line = number;
+        result.url = url;
+        result.status = Status::duplicate;
+        result.duplicate_of = first_seq;
+        m_sink.add(std::move(result));
+    }
+
+    ResultSink& m_sink;
+    const std::function<void(Task)>& m_emit;
+    NameAllocator m_names;
+    std::unordered_map<std::string, std::size_t> m_first_seq_of_url;
+    std::size_t m_next_seq = 0;
+    std::size_t m_tasks = 0;
+};
+
+} // namespace
+
+std::size_t produce_tasks(const ListInputs& lists, ResultSink& sink,
+                          const std::function<void(Task)>& emit) {
+    TaskMaker maker(sink, emit);
+    for (const ListInputs::Input& input : lists.inputs()) {
+        ListReader reader(*input.stream);
+        ListReader::Line line;
+        while (reader.next(line)) {
+            maker.take(input.display_name, line);
+        }
+        if (input.stream->bad()) {
+            throw SetupError("error while reading list '" + input.display_name + "'");
+        }
+    }
+    return maker.tasks();
+}
+
+} // namespace imgfetch

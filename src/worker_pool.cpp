@@ -1,0 +1,78 @@
+#include "imgfetch/worker_pool.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <string>
+
+namespace imgfetch {
+
+namespace {
+
+TransferResult failed_result(const Task& task, unsigned worker, std::string error) {
+    TransferResult result;
+    result.seq = task.seq;
+    result.line = task.line;
+    result.url = task.url;
+    result.status = Status::failed;
+    result.worker = worker;
+    result.error = std::move(error);
+    return result;
+}
+
+} // namespace
+
+WorkerPool::WorkerPool(unsigned workers, WorkQueue<Task>& queue, HandlerFactory factory,
+                       ResultSink& sink)
+    : m_queue(queue), m_factory(std::move(factory)), m_sink(sink) {
+    m_threads.reserve(workers);
+    for (unsigned index = 0; index < workers; ++index) {
+        m_threads.emplace_back([this, index] { run_worker(index); });
+    }
+}
+
+WorkerPool::~WorkerPool() {
+    m_queue.close();
+    join();
+}
+
+void WorkerPool::join() {
+    for (auto& thread : m_threads) {
+        if (thread.joinable()) {
+            thread.join();
+        }
+    }
+}
+
+void WorkerPool::run_worker(unsigned index) {
+    // Built here, on this worker's thread: a libcurl handle belongs to the thread using it.
+    TaskHandler handler;
+    std::string setup_error;
+    try {
+        handler = m_factory(index);
+    } catch (const std::exception& e) {
+        setup_error = std::string("worker setup failed: ") + e.what();
+        spdlog::error("worker {}: {}", index, setup_error);
+    }
+    if (!handler && setup_error.empty()) {
+        setup_error = "worker setup failed: no handler";
+    }
+
+    while (std::optional<Task> task = m_queue.get()) {
+        TaskDoneGuard<Task> done(m_queue); // task_done() runs however this iteration ends
+        if (!handler) {
+            // Keep draining so no task is lost and join() returns; each ends as a failure.
+            m_sink.add(failed_result(*task, index, setup_error));
+            continue;
+        }
+        try {
+            m_sink.add(handler(*task));
+        } catch (const std::exception& e) {
+            m_sink.add(failed_result(*task, index, std::string("internal error: ") + e.what()));
+        } catch (...) {
+            m_sink.add(failed_result(*task, index, "internal error"));
+        }
+    }
+}
+
+} // namespace imgfetch

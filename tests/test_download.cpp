@@ -1,0 +1,280 @@
+// download_link against a real loopback server: the transfer layer on its own.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <latch>
+#include <set>
+
+#include "imgfetch/curl_session.hpp"
+#include "imgfetch/download.hpp"
+#include "imgfetch/output_dir.hpp"
+#include "support/images.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_server.hpp"
+
+namespace imgfetch {
+namespace {
+
+using test::fake_png;
+using test::list_dir;
+using test::read_file;
+using test::TempDir;
+using test::TestServer;
+
+class DownloadLink : public ::testing::Test {
+protected:
+    TransferResult fetch(const std::string& path, const std::string& name,
+                         bool needs_extension = false) {
+        Task task{0, 1, server.url(path), name, needs_extension};
+        const DownloadContext ctx{settings, dir, clock};
+        return download_link(session, task, ctx, 3);
+    }
+
+    TestServer server;
+    TempDir temp;
+    OutputDir dir{(temp / "out").string()};
+    DownloadSettings settings;
+    RunClock clock;
+    CurlSession session;
+};
+
+TEST_F(DownloadLink, SavesTheBodyByteForByteUnderItsFinalName) {
+    const std::string body = fake_png(1, 100'000);
+    server.server().Get("/a.png", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(body, "image/png");
+    });
+
+    const TransferResult result = fetch("/a.png", "a.png");
+
+    EXPECT_EQ(result.status, Status::ok) << result.error;
+    EXPECT_EQ(result.http_status, 200);
+    EXPECT_EQ(result.bytes, body.size());
+    EXPECT_EQ(result.attempts, 1U);
+    EXPECT_EQ(result.worker, 3U);
+    EXPECT_EQ(result.path, (temp / "out" / "a.png").string());
+    ASSERT_TRUE(result.start && result.end);
+    EXPECT_LE(*result.start, *result.end);
+    EXPECT_EQ(read_file(temp / "out" / "a.png"), body);
+    EXPECT_EQ(list_dir(temp / "out"), std::vector<std::string>{"a.png"});
+}
+
+TEST_F(DownloadLink, RejectsAnHtmlPageAndLeavesNoFileBehind) {
+    server.server().Get("/cat.jpg", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(std::string(5000, 'x') + "<html>oops</html>", "text/html; charset=utf-8");
+    });
+
+    const TransferResult result = fetch("/cat.jpg", "cat.jpg");
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_EQ(result.error, "not an image (text/html)");
+    EXPECT_TRUE(list_dir(temp / "out").empty());
+}
+
+TEST_F(DownloadLink, RejectsATinyNonImageBodyShorterThanTheSniffWindow) {
+    server.server().Get("/x", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("hi", "text/plain");
+    });
+
+    const TransferResult result = fetch("/x", "x", true);
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_EQ(result.error, "not an image (text/plain)");
+    EXPECT_TRUE(list_dir(temp / "out").empty());
+}
+
+TEST_F(DownloadLink, AnyTypeKeepsANonImageBody) {
+    settings.any_type = true;
+    server.server().Get("/doc.txt", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("hello, world", "text/plain");
+    });
+
+    const TransferResult result = fetch("/doc.txt", "doc.txt", true);
+
+    EXPECT_EQ(result.status, Status::ok) << result.error;
+    EXPECT_EQ(read_file(temp / "out" / "doc.txt"), "hello, world");
+}
+
+TEST_F(DownloadLink, AcceptsImageMagicBytesDespiteAGenericContentType) {
+    const std::string body = fake_png(2);
+    server.server().Get("/download", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(body, "application/octet-stream");
+    });
+
+    const TransferResult result = fetch("/download", "download", true);
+
+    EXPECT_EQ(result.status, Status::ok) << result.error;
+    EXPECT_EQ(result.path, (temp / "out" / "download.png").string());
+    EXPECT_EQ(read_file(temp / "out" / "download.png"), body);
+}
+
+TEST_F(DownloadLink, AddsTheExtensionOfTheContentTypeWhenTheBytesAreNotRecognised) {
+    server.server().Get("/pic", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(std::string(100, 'g'), "image/gif");
+    });
+
+    const TransferResult result = fetch("/pic", "pic", true);
+
+    EXPECT_EQ(result.status, Status::ok) << result.error;
+    EXPECT_EQ(list_dir(temp / "out"), std::vector<std::string>{"pic.gif"});
+}
+
+TEST_F(DownloadLink, FailsOnAnHttpErrorWithItsStatusAndSavesNothing) {
+    server.server().Get("/missing.png", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 404;
+        res.set_content("<h1>Not Found</h1>", "text/html");
+    });
+
+    const TransferResult result = fetch("/missing.png", "missing.png");
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_EQ(result.http_status, 404);
+    EXPECT_EQ(result.error, "HTTP 404");
+    EXPECT_TRUE(list_dir(temp / "out").empty());
+}
+
+TEST_F(DownloadLink, FailsOnAnEmptyBody) {
+    server.server().Get("/empty.png", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("", "image/png");
+    });
+
+    const TransferResult result = fetch("/empty.png", "empty.png");
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_EQ(result.error, "empty body");
+    EXPECT_TRUE(list_dir(temp / "out").empty());
+}
+
+TEST_F(DownloadLink, FollowsRedirectsButKeepsTheNameFromTheListedUrl) {
+    const std::string body = fake_png(3);
+    server.server().Get("/short.png", [](const httplib::Request&, httplib::Response& res) {
+        res.set_redirect("/hop");
+    });
+    server.server().Get("/hop", [](const httplib::Request&, httplib::Response& res) {
+        res.set_redirect("/evil-name.png", 301);
+    });
+    server.server().Get("/evil-name.png", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(body, "image/png");
+    });
+
+    const TransferResult result = fetch("/short.png", "short.png");
+
+    EXPECT_EQ(result.status, Status::ok) << result.error;
+    EXPECT_EQ(list_dir(temp / "out"), std::vector<std::string>{"short.png"});
+    EXPECT_EQ(read_file(temp / "out" / "short.png"), body);
+}
+
+TEST_F(DownloadLink, RefusesARedirectToANonHttpScheme) {
+    for (const std::string target : {"file:///etc/passwd", "ftp://127.0.0.1/x.png",
+                                     "gopher://127.0.0.1/x", "dict://127.0.0.1/x"}) {
+        server.server().Get("/bounce", [target](const httplib::Request&, httplib::Response& res) {
+            res.set_redirect(target);
+        });
+        const TransferResult result = fetch("/bounce", "bounce.png");
+        EXPECT_EQ(result.status, Status::failed) << target;
+        EXPECT_NE(result.error.find("not supported"), std::string::npos) << result.error;
+    }
+    EXPECT_TRUE(list_dir(temp / "out").empty());
+}
+
+TEST_F(DownloadLink, GivesUpOnARedirectLoop) {
+    server.server().Get("/loop", [](const httplib::Request&, httplib::Response& res) {
+        res.set_redirect("/loop");
+    });
+
+    const TransferResult result = fetch("/loop", "loop.png");
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_NE(result.error.find("redirects"), std::string::npos) << result.error;
+    EXPECT_TRUE(list_dir(temp / "out").empty());
+}
+
+TEST_F(DownloadLink, FailsOnABodyCutShortAndLeavesNoPartialFile) {
+    server.server().Get("/cut.png", [](const httplib::Request&, httplib::Response& res) {
+        // Announce 100,000 bytes, send 40,000, then drop the connection.
+        res.set_content_provider(
+            100'000, "image/png", [](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                if (offset >= 40'000) {
+                    return false;
+                }
+                const std::string chunk = fake_png(4, 40'000 - 8);
+                sink.write(chunk.data(), chunk.size());
+                return true;
+            });
+    });
+
+    const TransferResult result = fetch("/cut.png", "cut.png");
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_FALSE(result.error.empty());
+    EXPECT_TRUE(list_dir(temp / "out").empty()) << "no final file and no temporary";
+}
+
+TEST_F(DownloadLink, ReportsAConnectionFailureWithCurlsReason) {
+    Task task{0, 1, "http://127.0.0.1:1/x.png", "x.png", false};
+    const DownloadContext ctx{settings, dir, clock};
+
+    const TransferResult result = download_link(session, task, ctx, 0);
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_FALSE(result.http_status.has_value());
+    EXPECT_NE(result.error.find("connect"), std::string::npos) << result.error;
+}
+
+TEST_F(DownloadLink, SendsItsOwnUserAgent) {
+    std::string user_agent;
+    server.server().Get("/ua.png", [&](const httplib::Request& req, httplib::Response& res) {
+        user_agent = req.get_header_value("User-Agent");
+        res.set_content(fake_png(5), "image/png");
+    });
+
+    ASSERT_EQ(fetch("/ua.png", "ua.png").status, Status::ok);
+    EXPECT_EQ(user_agent, "imgfetch/" IMGFETCH_VERSION);
+}
+
+TEST_F(DownloadLink, ReusesOneConnectionAcrossDownloadsOfTheSameSession) {
+    std::set<int> client_ports;
+    server.server().Get(R"(/k/(\d+)\.png)", [&](const httplib::Request& req,
+                                                 httplib::Response& res) {
+        client_ports.insert(req.remote_port); // one handler at a time: requests are sequential
+        res.set_content(fake_png(6), "image/png");
+    });
+
+    for (int i = 0; i < 5; ++i) {
+        const std::string name = std::to_string(i) + ".png";
+        ASSERT_EQ(fetch("/k/" + name, name).status, Status::ok);
+    }
+    EXPECT_EQ(client_ports.size(), 1U) << "keep-alive: every request on one connection";
+}
+
+TEST_F(DownloadLink, ReplacesASymlinkAtTheTargetInsteadOfFollowingIt) {
+    const std::string body = fake_png(7);
+    server.server().Get("/link.png", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(body, "image/png");
+    });
+    test::write_file(temp / "outside.txt", "precious");
+    std::filesystem::create_symlink(temp / "outside.txt", temp / "out" / "link.png");
+
+    ASSERT_EQ(fetch("/link.png", "link.png").status, Status::ok);
+
+    EXPECT_FALSE(std::filesystem::is_symlink(temp / "out" / "link.png"));
+    EXPECT_EQ(read_file(temp / "out" / "link.png"), body);
+    EXPECT_EQ(read_file(temp / "outside.txt"), "precious");
+}
+
+TEST_F(DownloadLink, CreatesFinalFilesWithTheUsualModeUnderTheUmask) {
+    server.server().Get("/m.png", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(fake_png(8), "image/png");
+    });
+    const mode_t old_mask = ::umask(022);
+    const TransferResult result = fetch("/m.png", "m.png");
+    ::umask(old_mask);
+    ASSERT_EQ(result.status, Status::ok);
+
+    struct stat st {};
+    ASSERT_EQ(::stat((temp / "out" / "m.png").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0644U);
+}
+
+} // namespace
+} // namespace imgfetch
