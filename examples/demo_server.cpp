@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <charconv>
 #include <chrono>
@@ -31,6 +32,7 @@ namespace {
 constexpr const char* k_host = "127.0.0.1";
 constexpr int k_worker_threads = 64;
 constexpr std::size_t k_keep_alive_max_count = 1000;
+constexpr int k_listen_backlog = 256;
 // Sent by main to the signal thread to tell it the server has already returned.
 constexpr int k_wake_signal = SIGUSR1;
 
@@ -275,6 +277,15 @@ int run(const Options& options) {
         response.set_content("ok", "text/plain");
     });
 
+    // cpp-httplib 0.11 listens with a backlog of 5 (compiled into Debian's shared library), so a
+    // burst of 32 clients connecting at once could overflow it and stall a second on SYN
+    // retransmits. Remember the listening socket so its backlog can be raised after binding.
+    socket_t listen_socket = INVALID_SOCKET;
+    server.set_socket_options([&listen_socket](socket_t socket) {
+        httplib::default_socket_options(socket);
+        listen_socket = socket;
+    });
+
     int port = options.port;
     if (port == 0) {
         port = server.bind_to_any_port(k_host);
@@ -285,6 +296,11 @@ int run(const Options& options) {
     } else if (!server.bind_to_port(k_host, port)) {
         std::cerr << "demo_server: cannot bind " << k_host << ":" << port << "\n";
         return 1;
+    }
+
+    // Linux accepts a second listen() on a listening socket and applies the new backlog.
+    if (listen_socket != INVALID_SOCKET && ::listen(listen_socket, k_listen_backlog) != 0) {
+        std::cerr << "demo_server: warning: cannot raise the listen backlog\n";
     }
 
     const std::string base = "http://" + std::string(k_host) + ":" + std::to_string(port);

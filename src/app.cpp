@@ -22,15 +22,13 @@ namespace {
 constexpr std::size_t k_queue_slots_per_worker = 4;
 
 DownloadSettings settings_from(const Options& options) {
-    return DownloadSettings{options.any_type, options.connect_timeout_s,
-                            options.stall_timeout_s};
+    return DownloadSettings{options.any_type, options.connect_timeout_s, options.stall_timeout_s};
 }
 
 // --sequential: no queue, no pool; the main thread runs the same download_link in list order.
 void run_sequential(const ListInputs& lists, const DownloadContext& ctx, ResultSink& sink) {
     CurlSession session;
-    produce_tasks(lists, sink,
-                  [&](Task task) { sink.add(download_link(session, task, ctx, 0)); });
+    produce_tasks(lists, sink, [&](Task task) { sink.add(download_link(session, task, ctx, 0)); });
 }
 
 // Pool mode: the main thread fills a bounded queue that `jobs` workers drain.
@@ -38,12 +36,15 @@ void run_pool(const ListInputs& lists, const DownloadContext& ctx, ResultSink& s
               unsigned jobs) {
     WorkQueue<Task> queue(jobs * k_queue_slots_per_worker);
     // Each worker builds its own CurlSession on its own thread and reuses it (keep-alive).
-    WorkerPool pool(jobs, queue, [&ctx](unsigned worker) -> TaskHandler {
-        auto session = std::make_shared<CurlSession>();
-        return [session, &ctx, worker](const Task& task) {
-            return download_link(*session, task, ctx, worker);
-        };
-    }, sink);
+    WorkerPool pool(
+        jobs, queue,
+        [&ctx](unsigned worker) -> TaskHandler {
+            auto session = std::make_shared<CurlSession>();
+            return [session, &ctx, worker](const Task& task) {
+                return download_link(*session, task, ctx, worker);
+            };
+        },
+        sink);
     produce_tasks(lists, sink, [&](Task task) { queue.put(std::move(task)); });
     queue.join();  // every put has had its task_done
     queue.close(); // workers see the end and exit

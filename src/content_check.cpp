@@ -86,9 +86,13 @@ std::optional<std::string_view> sniff_iso_bmff(std::string_view head) {
     return extension;
 }
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
 
 } // namespace
 
@@ -171,6 +175,14 @@ std::optional<std::string_view> extension_for_media_type(std::string_view media_
         }
     }
     return std::nullopt;
+}
+
+bool looks_like_markup(std::string_view head) {
+    if (head.substr(0, 3) == "\xEF\xBB\xBF") {
+        head.remove_prefix(3);
+    }
+    const std::size_t first = head.find_first_not_of(" \t\r\n\f");
+    return first != std::string_view::npos && head[first] == '<';
 }
 
 } // namespace imgfetch

@@ -11,7 +11,9 @@ CurlGlobal::CurlGlobal() {
     }
 }
 
-CurlGlobal::~CurlGlobal() { curl_global_cleanup(); }
+CurlGlobal::~CurlGlobal() {
+    curl_global_cleanup();
+}
 
 CurlSession::CurlSession() : m_handle(std::make_unique<Handle>()) {
     m_handle->easy = curl_easy_init();
@@ -20,6 +22,8 @@ CurlSession::CurlSession() : m_handle(std::make_unique<Handle>()) {
     }
 }
 
-CurlSession::~CurlSession() { curl_easy_cleanup(m_handle->easy); }
+CurlSession::~CurlSession() {
+    curl_easy_cleanup(m_handle->easy);
+}
 
 } // namespace imgfetch

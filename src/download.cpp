@@ -22,7 +22,9 @@ constexpr std::size_t k_max_discarded_bytes = 64 * 1024;
 
 const std::string k_user_agent = "imgfetch/" IMGFETCH_VERSION;
 
-bool is_success(long http_status) { return http_status >= 200 && http_status < 300; }
+bool is_success(long http_status) {
+    return http_status >= 200 && http_status < 300;
+}
 
 // Everything one transfer needs, owned by the download_link() call (curl's per_transfer).
 struct Transfer {
@@ -33,13 +35,13 @@ struct Transfer {
     const DownloadContext& ctx;
     CURL* easy;
 
-    std::string pending;                    // body bytes held back until the sniff decision
-    bool decided = false;                   // has the image check run?
-    std::string extension;                  // image extension chosen by the check
-    std::optional<AtomicFile> file;         // the temporary, once the body is accepted
-    std::uint64_t bytes = 0;                // bytes written to the temporary
-    std::size_t discarded = 0;              // bytes of non-2xx bodies dropped
-    std::string abort_reason;               // set when we stop the transfer ourselves
+    std::string pending;            // body bytes held back until the sniff decision
+    bool decided = false;           // has the image check run?
+    std::string extension;          // image extension chosen by the check
+    std::optional<AtomicFile> file; // the temporary, once the body is accepted
+    std::uint64_t bytes = 0;        // bytes written to the temporary
+    std::size_t discarded = 0;      // bytes of non-2xx bodies dropped
+    std::string abort_reason;       // set when we stop the transfer ourselves
 
     long response_code() const {
         long code = 0;
@@ -60,10 +62,14 @@ struct Transfer {
         const std::string media = media_type();
         if (const auto sniffed = sniff_image_extension(pending)) {
             extension = *sniffed; // the bytes are the best witness of the format
-        } else if (is_image_media_type(media)) {
+        } else if (is_image_media_type(media) &&
+                   (media == "image/svg+xml" || !looks_like_markup(pending))) {
             extension = extension_for_media_type(media).value_or("");
         } else if (!ctx.settings.any_type) {
-            abort_reason = "not an image (" + (media.empty() ? "no Content-Type" : media) + ")";
+            abort_reason =
+                is_image_media_type(media)
+                    ? "not an image (HTML/XML body labelled " + media + ")"
+                    : "not an image (" + (media.empty() ? "no Content-Type" : media) + ")";
             return false;
         }
         file.emplace(ctx.dir);
@@ -93,8 +99,7 @@ struct Transfer {
         return pending.size() < k_sniff_bytes || decide();
     }
 
-    static std::size_t write_callback(char* data, std::size_t size, std::size_t count,
-                                      void* user) {
+    static std::size_t write_callback(char* data, std::size_t size, std::size_t count, void* user) {
         auto* self = static_cast<Transfer*>(user);
         const std::size_t total = size * count;
         // No exception may cross libcurl's C frames: record the reason and abort instead.
@@ -144,8 +149,8 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
         result.http_status = http_status;
     }
     if (code != CURLE_OK) {
-        result.error = transfer.abort_reason.empty() ? curl_error_text(code, handle)
-                                                     : transfer.abort_reason;
+        result.error =
+            transfer.abort_reason.empty() ? curl_error_text(code, handle) : transfer.abort_reason;
         return;
     }
     if (!is_success(http_status)) {

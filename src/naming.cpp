@@ -14,10 +14,12 @@ namespace {
 constexpr std::size_t k_max_kept_extension_bytes = 16;
 
 constexpr std::array<std::string_view, 14> k_image_extensions = {
-    "jpg", "jpeg", "png", "gif", "webp", "bmp", "tif", "tiff", "svg", "ico", "avif", "heic",
-    "heif", "jxl"};
+    "jpg",  "jpeg", "png", "gif",  "webp", "bmp",  "tif",
+    "tiff", "svg",  "ico", "avif", "heic", "heif", "jxl"};
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string ascii_lower(std::string_view text) {
     std::string lowered(text);
@@ -60,7 +62,9 @@ bool is_forbidden_byte(unsigned char byte) {
     }
 }
 
-bool is_dot_or_space(char c) { return c == '.' || c == ' '; }
+bool is_dot_or_space(char c) {
+    return c == '.' || c == ' ';
+}
 
 void strip_trailing_dots_and_spaces(std::string& text) {
     while (!text.empty() && is_dot_or_space(text.back())) {
@@ -79,7 +83,9 @@ bool is_windows_device_name(std::string_view name) {
            base[3] >= '1' && base[3] <= '9';
 }
 
-bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
+bool is_utf8_continuation(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
+}
 
 // The longest prefix of `text` of at most `limit` bytes that does not end inside a UTF-8
 // character. At most three bytes are given back: a longer run is not UTF-8 to protect.
@@ -96,8 +102,7 @@ std::string_view utf8_prefix(std::string_view text, std::size_t limit) {
 
 std::string shorten(const std::string& name) {
     const auto dot = name.rfind('.');
-    const bool keep_extension = dot != std::string::npos && dot > 0 &&
-                                name.size() - dot - 1 >= 1 &&
+    const bool keep_extension = dot != std::string::npos && dot > 0 && name.size() - dot - 1 >= 1 &&
                                 name.size() - dot - 1 <= k_max_kept_extension_bytes;
     if (!keep_extension) {
         std::string shortened(utf8_prefix(name, k_max_name_bytes));
@@ -168,8 +173,7 @@ std::string_view manual_path_of(std::string_view url) {
     if (const auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
         url.remove_prefix(scheme_end + 3);
         const auto path_start = url.find('/');
-        return path_start == std::string_view::npos ? std::string_view{}
-                                                    : url.substr(path_start);
+        return path_start == std::string_view::npos ? std::string_view{} : url.substr(path_start);
     }
     return url;
 }
@@ -221,7 +225,8 @@ std::string name_from_url(std::string_view url) {
     const std::optional<std::string> curl_path = curl_path_of(url);
     const std::string_view path = curl_path ? std::string_view(*curl_path) : manual_path_of(url);
     const auto slash = path.rfind('/');
-    const std::string_view segment = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    const std::string_view segment =
+        slash == std::string_view::npos ? path : path.substr(slash + 1);
     return sanitize_file_name(percent_decode(segment));
 }
 

@@ -12,7 +12,7 @@ constexpr const char* k_description =
     "imgfetch " IMGFETCH_VERSION " - download every image in a URL list, concurrently.\n"
     "\n"
     "Each LIST line is \"URL\" or \"URL NAME\"; blank lines and # comments are skipped.\n"
-    "Files are saved in DIR under a name taken from the URL (or NAME), made unique.";
+    "Files are saved in DIR under a name taken from the URL (or NAME), made unique.\n";
 
 constexpr const char* k_footer = R"(Examples:
   imgfetch urls.txt -j 8                  8 worker threads, files land in ./images
@@ -36,12 +36,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
     app.add_option("LIST", options.lists,
                    "URL list files, read in order; '-' or none reads standard input");
     app.add_option("-o,--output", options.output_dir,
-                   "Directory for the files, created with its parents")
-        ->capture_default_str()
+                   "Directory for the files, created with its parents (default: images)")
         ->option_text("DIR");
-    app.add_option("-j,--jobs", options.jobs, "Number of worker threads")
+    app.add_option("-j,--jobs", options.jobs, "Number of worker threads, 1..512 (default: 8)")
         ->check(CLI::Range(1U, 512U))
-        ->capture_default_str()
         ->option_text("N");
     app.add_flag("--sequential", options.sequential,
                  "No pool: download one URL after another in the main thread");
@@ -54,14 +52,12 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
     app.add_option("--report", options.report_file, "Write a JSON report of the run here")
         ->option_text("FILE");
     app.add_option("--connect-timeout", options.connect_timeout_s,
-                   "Seconds allowed to establish a connection")
+                   "Seconds allowed to establish a connection (default: 10)")
         ->check(CLI::Range(1L, 3600L))
-        ->capture_default_str()
         ->option_text("S");
     app.add_option("--stall-timeout", options.stall_timeout_s,
-                   "Fail a download when no byte arrives for this many seconds")
+                   "Fail a download when no byte arrives for S seconds (default: 30)")
         ->check(CLI::Range(1L, 3600L))
-        ->capture_default_str()
         ->option_text("S");
 
     try {

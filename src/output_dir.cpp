@@ -20,14 +20,13 @@ OutputDir::OutputDir(std::string path) : m_path(std::move(path)) {
     }
     m_fd = ::open(m_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (m_fd < 0) {
-        throw SetupError("cannot open output directory '" + m_path + "': " +
-                         std::strerror(errno));
+        throw SetupError("cannot open output directory '" + m_path + "': " + std::strerror(errno));
     }
     if (::faccessat(m_fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
         const int err = errno;
         ::close(m_fd);
-        throw SetupError("output directory '" + m_path + "' is not writable: " +
-                         std::strerror(err));
+        throw SetupError("output directory '" + m_path +
+                         "' is not writable: " + std::strerror(err));
     }
 }
 

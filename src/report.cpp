@@ -23,7 +23,9 @@ json or_null(const std::optional<T>& value) {
     return value ? json(*value) : json(nullptr);
 }
 
-json or_null(const std::string& value) { return value.empty() ? json(nullptr) : json(value); }
+json or_null(const std::string& value) {
+    return value.empty() ? json(nullptr) : json(value);
+}
 
 json file_entry(const TransferResult& r, const std::vector<TransferResult>& records) {
     std::string path = r.path;
@@ -45,7 +47,9 @@ json file_entry(const TransferResult& r, const std::vector<TransferResult>& reco
                 {"error", or_null(r.error)}};
 }
 
-double megabytes(std::uint64_t bytes) { return static_cast<double>(bytes) / 1e6; }
+double megabytes(std::uint64_t bytes) {
+    return static_cast<double>(bytes) / 1e6;
+}
 
 } // namespace
 
@@ -66,8 +70,8 @@ std::string format_summary_line(const Summary& s, const RunInfo& info) {
     const double rate = info.seconds > 0 ? megabytes(s.bytes) / info.seconds : 0.0;
     return fmt::format("{} ok, {} failed, {} skipped, {} not modified, {} duplicate; "
                        "{:.2f} MB in {:.2f} s ({:.2f} MB/s), {}",
-                       s.ok, s.failed, s.skipped, s.not_modified, s.duplicate,
-                       megabytes(s.bytes), info.seconds, rate,
+                       s.ok, s.failed, s.skipped, s.not_modified, s.duplicate, megabytes(s.bytes),
+                       info.seconds, rate,
                        info.mode == "sequential"
                            ? std::string("sequential")
                            : fmt::format("{} worker{}", info.jobs, info.jobs == 1 ? "" : "s"));

@@ -54,11 +54,11 @@ public:
             duplicate(seq, line.number, entry.url, first->second);
             return;
         }
-        const std::string wanted = entry.name.empty() ? name_from_url(entry.url)
-                                                      : sanitize_file_name(entry.name);
+        const std::string wanted =
+            entry.name.empty() ? name_from_url(entry.url) : sanitize_file_name(entry.name);
         ReservedName reserved = m_names.reserve(wanted);
-        m_emit(Task{seq, line.number, entry.url, std::move(reserved.name),
-                    reserved.needs_extension});
+        m_emit(
+            Task{seq, line.number, entry.url, std::move(reserved.name), reserved.needs_extension});
         ++m_tasks;
     }
 

@@ -13,7 +13,9 @@ void append_escaped_byte(std::string& out, unsigned char byte) {
     out += k_hex[byte & 0x0FU];
 }
 
-bool is_continuation(unsigned char byte) { return (byte & 0xC0U) == 0x80U; }
+bool is_continuation(unsigned char byte) {
+    return (byte & 0xC0U) == 0x80U;
+}
 
 // Length of the well-formed UTF-8 sequence starting at `pos` (2..4), or 0 when the bytes
 // there are not one. Follows RFC 3629 / Unicode table 3-7: no overlong forms, no surrogates,

@@ -53,6 +53,9 @@ void WorkerPool::run_worker(unsigned index) {
     } catch (const std::exception& e) {
         setup_error = std::string("worker setup failed: ") + e.what();
         spdlog::error("worker {}: {}", index, setup_error);
+    } catch (...) {
+        setup_error = "worker setup failed: unknown exception";
+        spdlog::error("worker {}: {}", index, setup_error);
     }
     if (!handler && setup_error.empty()) {
         setup_error = "worker setup failed: no handler";

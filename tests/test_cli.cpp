@@ -21,13 +21,12 @@ using test::TestServer;
 class Cli : public ::testing::Test {
 protected:
     void SetUp() override {
-        server.server().Get(R"(/img/(\d+)\.png)", [](const httplib::Request& req,
-                                                      httplib::Response& res) {
-            res.set_content(fake_png(std::stoul(req.matches[1])), "image/png");
-        });
-        server.server().Get("/gone.png", [](const httplib::Request&, httplib::Response& res) {
-            res.status = 404;
-        });
+        server.server().Get(R"(/img/(\d+)\.png)",
+                            [](const httplib::Request& req, httplib::Response& res) {
+                                res.set_content(fake_png(std::stoul(req.matches[1])), "image/png");
+                            });
+        server.server().Get(
+            "/gone.png", [](const httplib::Request&, httplib::Response& res) { res.status = 404; });
     }
 
     std::string list_of(const std::vector<std::string>& paths) {
@@ -74,8 +73,8 @@ TEST_F(Cli, ExitsZeroAndPrintsASummaryWhenEveryUrlIsOk) {
 }
 
 TEST_F(Cli, ExitsOneAndSaysWhyWhenAUrlFails) {
-    const auto result = run_imgfetch({list_of({"/img/1.png", "/gone.png"}), "-o", out()},
-                                     temp.path());
+    const auto result =
+        run_imgfetch({list_of({"/img/1.png", "/gone.png"}), "-o", out()}, temp.path());
 
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.err.find("HTTP 404"), std::string::npos) << result.err;
@@ -105,17 +104,16 @@ TEST_F(Cli, ReadsStandardInputWhenNoListIsGivenAndStdinIsNotATerminal) {
 }
 
 TEST_F(Cli, SequentialModeSaysSoInTheSummary) {
-    const auto result = run_imgfetch({list_of({"/img/1.png"}), "--sequential", "-o", out()},
-                                     temp.path());
+    const auto result =
+        run_imgfetch({list_of({"/img/1.png"}), "--sequential", "-o", out()}, temp.path());
 
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_NE(result.err.find("sequential"), std::string::npos) << result.err;
 }
 
 TEST_F(Cli, AnUnreadableListIsAUsageErrorAndNothingIsDownloaded) {
-    const auto result = run_imgfetch({list_of({"/img/1.png"}), (temp / "missing.txt").string(),
-                                      "-o", out()},
-                                     temp.path());
+    const auto result = run_imgfetch(
+        {list_of({"/img/1.png"}), (temp / "missing.txt").string(), "-o", out()}, temp.path());
 
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_NE(result.err.find("missing.txt"), std::string::npos) << result.err;

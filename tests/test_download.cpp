@@ -71,6 +71,28 @@ TEST_F(DownloadLink, RejectsAnHtmlPageAndLeavesNoFileBehind) {
     EXPECT_TRUE(list_dir(temp / "out").empty());
 }
 
+TEST_F(DownloadLink, RejectsAnHtmlPageLabelledAsAnImage) {
+    server.server().Get("/cat.jpg", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("\n<!DOCTYPE html><html><body>Please log in</body></html>", "image/jpeg");
+    });
+
+    const TransferResult result = fetch("/cat.jpg", "cat.jpg");
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_EQ(result.error, "not an image (HTML/XML body labelled image/jpeg)");
+    EXPECT_TRUE(list_dir(temp / "out").empty());
+}
+
+TEST_F(DownloadLink, AcceptsSvgMarkupServedAsSvg) {
+    server.server().Get("/logo.svg", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\"/>", "image/svg+xml");
+    });
+
+    const TransferResult result = fetch("/logo.svg", "logo.svg");
+
+    EXPECT_EQ(result.status, Status::ok) << result.error;
+}
+
 TEST_F(DownloadLink, RejectsATinyNonImageBodyShorterThanTheSniffWindow) {
     server.server().Get("/x", [](const httplib::Request&, httplib::Response& res) {
         res.set_content("hi", "text/plain");
@@ -192,15 +214,15 @@ TEST_F(DownloadLink, GivesUpOnARedirectLoop) {
 TEST_F(DownloadLink, FailsOnABodyCutShortAndLeavesNoPartialFile) {
     server.server().Get("/cut.png", [](const httplib::Request&, httplib::Response& res) {
         // Announce 100,000 bytes, send 40,000, then drop the connection.
-        res.set_content_provider(
-            100'000, "image/png", [](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-                if (offset >= 40'000) {
-                    return false;
-                }
-                const std::string chunk = fake_png(4, 40'000 - 8);
-                sink.write(chunk.data(), chunk.size());
-                return true;
-            });
+        res.set_content_provider(100'000, "image/png",
+                                 [](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                                     if (offset >= 40'000) {
+                                         return false;
+                                     }
+                                     const std::string chunk = fake_png(4, 40'000 - 8);
+                                     sink.write(chunk.data(), chunk.size());
+                                     return true;
+                                 });
     });
 
     const TransferResult result = fetch("/cut.png", "cut.png");
@@ -234,11 +256,11 @@ TEST_F(DownloadLink, SendsItsOwnUserAgent) {
 
 TEST_F(DownloadLink, ReusesOneConnectionAcrossDownloadsOfTheSameSession) {
     std::set<int> client_ports;
-    server.server().Get(R"(/k/(\d+)\.png)", [&](const httplib::Request& req,
-                                                 httplib::Response& res) {
-        client_ports.insert(req.remote_port); // one handler at a time: requests are sequential
-        res.set_content(fake_png(6), "image/png");
-    });
+    server.server().Get(
+        R"(/k/(\d+)\.png)", [&](const httplib::Request& req, httplib::Response& res) {
+            client_ports.insert(req.remote_port); // one handler at a time: requests are sequential
+            res.set_content(fake_png(6), "image/png");
+        });
 
     for (int i = 0; i < 5; ++i) {
         const std::string name = std::to_string(i) + ".png";

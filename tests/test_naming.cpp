@@ -12,7 +12,9 @@ namespace {
 
 using namespace std::string_literals;
 
-bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U; }
+bool is_utf8_continuation(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0U) == 0x80U;
+}
 
 // --- percent_decode -------------------------------------------------------------------------
 
@@ -34,9 +36,8 @@ INSTANTIATE_TEST_SUITE_P(
                       DecodeCase{"..%2F..%2Fetc%2Fpasswd", "../../etc/passwd"},
                       DecodeCase{"%C3%A9", "\xC3\xA9"}, DecodeCase{"%00", "\0"s},
                       DecodeCase{"%", "%"}, DecodeCase{"%4", "%4"}, DecodeCase{"a%", "a%"},
-                      DecodeCase{"%zz", "%zz"}, DecodeCase{"%4g", "%4g"},
-                      DecodeCase{"%%41", "%A"}, DecodeCase{"%2541", "%41"},
-                      DecodeCase{"+", "+"}));
+                      DecodeCase{"%zz", "%zz"}, DecodeCase{"%4g", "%4g"}, DecodeCase{"%%41", "%A"},
+                      DecodeCase{"%2541", "%41"}, DecodeCase{"+", "+"}));
 
 // --- sanitize_file_name ---------------------------------------------------------------------
 
@@ -57,7 +58,8 @@ INSTANTIATE_TEST_SUITE_P(
         SanitizeCase{"photo.jpg", "photo.jpg"}, SanitizeCase{"my photo.jpg", "my photo.jpg"},
         SanitizeCase{"caf\xC3\xA9.png", "caf\xC3\xA9.png"},
         // Path separators and traversal.
-        SanitizeCase{"../../etc/passwd", "_.._etc_passwd"}, SanitizeCase{"/etc/passwd", "_etc_passwd"},
+        SanitizeCase{"../../etc/passwd", "_.._etc_passwd"},
+        SanitizeCase{"/etc/passwd", "_etc_passwd"},
         SanitizeCase{"..\\..\\windows\\win.ini", "_.._windows_win.ini"},
         SanitizeCase{"C:\\x.jpg", "C__x.jpg"},
         // Control and Windows-reserved characters.
@@ -124,7 +126,8 @@ TEST(SanitizeFileName, NeverCutsAMultibyteCharacterInHalf) {
 }
 
 TEST(SanitizeFileName, ShortenedNameDoesNotEndInADotOrSpace) {
-    const std::string name = sanitize_file_name("a" + std::string(k_max_name_bytes + 50, ' ') + "b");
+    const std::string name =
+        sanitize_file_name("a" + std::string(k_max_name_bytes + 50, ' ') + "b");
     EXPECT_EQ(name, "a");
 }
 
@@ -172,7 +175,8 @@ INSTANTIATE_TEST_SUITE_P(
         UrlNameCase{"http://h/a/../../etc/passwd", "passwd"},
         UrlNameCase{"http://h/%2Fetc%2Fpasswd", "_etc_passwd"},
         UrlNameCase{"http://h/a%5C..%5Cwin.ini", "a_.._win.ini"},
-        UrlNameCase{"http://h/x%00.jpg", "x_.jpg"}, UrlNameCase{"http://h/%1B%5B2J.png", "_[2J.png"},
+        UrlNameCase{"http://h/x%00.jpg", "x_.jpg"},
+        UrlNameCase{"http://h/%1B%5B2J.png", "_[2J.png"},
         UrlNameCase{"http://h/.htaccess", "htaccess"}, UrlNameCase{"http://h/con.jpg", "_con.jpg"},
         UrlNameCase{"http://h/%zz.jpg", "%zz.jpg"},
         // Not parseable by libcurl: the manual split still finds the segment.
@@ -238,9 +242,8 @@ TEST(NameAllocator, NameWithoutImageExtensionIsAStemThatNeedsOne) {
 
 TEST(NameAllocator, CollisionsGetNumberedBeforeTheExtension) {
     NameAllocator allocator;
-    const auto names =
-        reserve_all(allocator, {"photo.jpg", "photo.jpg", "photo.jpg", "a.php", "a.php", "index",
-                                "index", ".x", ".x"});
+    const auto names = reserve_all(allocator, {"photo.jpg", "photo.jpg", "photo.jpg", "a.php",
+                                               "a.php", "index", "index", ".x", ".x"});
     EXPECT_EQ(names[0].name, "photo.jpg");
     EXPECT_EQ(names[1].name, "photo-2.jpg");
     EXPECT_EQ(names[2].name, "photo-3.jpg");
@@ -277,8 +280,8 @@ TEST(NameAllocator, NumberedNameSkipsNamesAlreadyTakenLiterally) {
 }
 
 TEST(NameAllocator, IsDeterministic) {
-    const std::vector<std::string> wanted = {"a.jpg", "a",     "a.png", "a.jpg", "b.php",
-                                             "b.php", "a-2",   "index", "a",     "a.jpg"};
+    const std::vector<std::string> wanted = {"a.jpg", "a",   "a.png", "a.jpg", "b.php",
+                                             "b.php", "a-2", "index", "a",     "a.jpg"};
     NameAllocator first;
     NameAllocator second;
     const auto one = reserve_all(first, wanted);
@@ -292,17 +295,17 @@ TEST(NameAllocator, IsDeterministic) {
 // Whatever extension the downloader later gives each stem, no two final names are equal.
 TEST(NameAllocator, FinalNamesStayUniqueAfterExtensionsAreAdded) {
     const std::vector<std::string> wanted = {
-        "photo", "photo.jpg", "photo.png", "photo", "photo-2", "photo-2.jpg", "photo.jpg",
-        "x.php", "x.php.jpg", "x.php", "x-2.php", "index", "index", "index.png", "index-2",
-        "a.b",   "a.b.gif",   "a-2.b", "a.b"};
+        "photo",   "photo.jpg", "photo.png", "photo",   "photo-2", "photo-2.jpg", "photo.jpg",
+        "x.php",   "x.php.jpg", "x.php",     "x-2.php", "index",   "index",       "index.png",
+        "index-2", "a.b",       "a.b.gif",   "a-2.b",   "a.b"};
     for (const std::string_view extension : {"jpg", "png", "gif"}) {
         NameAllocator allocator;
         std::unordered_set<std::string> finals;
         for (const std::string& name : wanted) {
             const ReservedName reserved = allocator.reserve(name);
-            const std::string final_name =
-                reserved.needs_extension ? reserved.name + "." + std::string(extension)
-                                         : reserved.name;
+            const std::string final_name = reserved.needs_extension
+                                               ? reserved.name + "." + std::string(extension)
+                                               : reserved.name;
             EXPECT_TRUE(finals.insert(final_name).second)
                 << "duplicate " << final_name << " for " << name;
         }

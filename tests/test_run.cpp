@@ -27,16 +27,17 @@ using test::TestServer;
 class RunTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        server.server().Get(R"(/img/(\d+)\.png)", [this](const httplib::Request& req,
-                                                          httplib::Response& res) {
-            const test::ConcurrencyGauge::Scope in_flight(gauge);
-            count_request(req.path);
-            if (delay.count() > 0) {
-                // The server is the slow party here: this sleep is the simulated latency.
-                std::this_thread::sleep_for(delay);
-            }
-            res.set_content(fake_png(std::stoul(req.matches[1])), "image/png");
-        });
+        server.server().Get(R"(/img/(\d+)\.png)",
+                            [this](const httplib::Request& req, httplib::Response& res) {
+                                const test::ConcurrencyGauge::Scope in_flight(gauge);
+                                count_request(req.path);
+                                if (delay.count() > 0) {
+                                    // The server is the slow party here: this sleep is the
+                                    // simulated latency.
+                                    std::this_thread::sleep_for(delay);
+                                }
+                                res.set_content(fake_png(std::stoul(req.matches[1])), "image/png");
+                            });
     }
 
     void count_request(const std::string& path) {
@@ -149,13 +150,13 @@ TEST_F(RunTest, PeakConcurrencyOnTheServerNeverExceedsJobs) {
 }
 
 TEST_F(RunTest, CollidingNamesGetNumberedInListOrder) {
-    server.server().Get(R"(/(a|b|c)/photo\.jpg)", [](const httplib::Request& req,
-                                                      httplib::Response& res) {
-        res.set_content(test::fake_jpeg(req.matches[1].str()[0]), "image/jpeg");
-    });
-    Options options = options_for(write_list(server.url("/a/photo.jpg") + "\n" +
-                                             server.url("/b/photo.jpg") + "\n" +
-                                             server.url("/c/photo.jpg") + "\n"));
+    server.server().Get(R"(/(a|b|c)/photo\.jpg)",
+                        [](const httplib::Request& req, httplib::Response& res) {
+                            res.set_content(test::fake_jpeg(req.matches[1].str()[0]), "image/jpeg");
+                        });
+    Options options =
+        options_for(write_list(server.url("/a/photo.jpg") + "\n" + server.url("/b/photo.jpg") +
+                               "\n" + server.url("/c/photo.jpg") + "\n"));
 
     EXPECT_EQ(run(options), 0);
 
@@ -230,9 +231,13 @@ TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
     EXPECT_EQ(r["jobs"], 2);
     EXPECT_TRUE(r["started"].is_string());
     EXPECT_GE(r["seconds"].get<double>(), 0.0);
-    EXPECT_EQ(r["summary"],
-              json({{"total", 2}, {"ok", 1}, {"failed", 1}, {"skipped", 0}, {"not_modified", 0},
-                    {"duplicate", 0}, {"bytes", fake_png(1).size()}}));
+    EXPECT_EQ(r["summary"], json({{"total", 2},
+                                  {"ok", 1},
+                                  {"failed", 1},
+                                  {"skipped", 0},
+                                  {"not_modified", 0},
+                                  {"duplicate", 0},
+                                  {"bytes", fake_png(1).size()}}));
     const json& ok = r["files"][0];
     EXPECT_EQ(ok["line"], 1);
     EXPECT_EQ(ok["url"], server.url("/img/1.png"));

@@ -24,13 +24,14 @@ TEST_P(PrintableTable, EscapesExactlyWhatCouldHarmATerminal) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, PrintableTable,
     ::testing::Values(
-        PrintableCase{"", ""}, PrintableCase{"http://example.com/a.jpg", "http://example.com/a.jpg"},
+        PrintableCase{"", ""},
+        PrintableCase{"http://example.com/a.jpg", "http://example.com/a.jpg"},
         // Valid UTF-8 of every length passes through.
-        PrintableCase{"caf\xC3\xA9", "caf\xC3\xA9"},                  // U+00E9
-        PrintableCase{"\xE2\x82\xAC", "\xE2\x82\xAC"},                // U+20AC
-        PrintableCase{"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},        // U+1F600
-        PrintableCase{"\xC2\xA0", "\xC2\xA0"},                        // U+00A0, first after C1
-        PrintableCase{"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},        // U+10FFFF
+        PrintableCase{"caf\xC3\xA9", "caf\xC3\xA9"},           // U+00E9
+        PrintableCase{"\xE2\x82\xAC", "\xE2\x82\xAC"},         // U+20AC
+        PrintableCase{"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"}, // U+1F600
+        PrintableCase{"\xC2\xA0", "\xC2\xA0"},                 // U+00A0, first after C1
+        PrintableCase{"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"}, // U+10FFFF
         // C0 controls, DEL.
         PrintableCase{"a\x1B[31mred", "a\\x1B[31mred"}, PrintableCase{"\n\r\t", "\\x0A\\x0D\\x09"},
         PrintableCase{"\x00"s, "\\x00"}, PrintableCase{"\x1F\x7F", "\\x1F\\x7F"},
@@ -69,7 +70,9 @@ TEST(Printable, OutputNeverContainsAControlByte) {
     EXPECT_EQ(out.find('\x80'), std::string::npos);
 }
 
-TEST(Printable, UsesUppercaseHex) { EXPECT_EQ(printable("\xAB"), "\\xAB"); }
+TEST(Printable, UsesUppercaseHex) {
+    EXPECT_EQ(printable("\xAB"), "\\xAB");
+}
 
 } // namespace
 } // namespace imgfetch

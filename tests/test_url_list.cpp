@@ -15,7 +15,9 @@ using namespace std::string_view_literals;
 
 // --- parse_list_line ------------------------------------------------------------------------
 
-bool is_blank_line(const ParsedLine& parsed) { return std::holds_alternative<BlankLine>(parsed); }
+bool is_blank_line(const ParsedLine& parsed) {
+    return std::holds_alternative<BlankLine>(parsed);
+}
 
 TEST(ParseListLine, BlankAndCommentLinesCarryNothing) {
     for (const std::string_view line :
@@ -155,9 +157,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 // --- ListReader -----------------------------------------------------------------------------
 
-std::vector<ListReader::Line> read_all(const std::string& text,
-                                       std::size_t max_line_bytes =
-                                           ListReader::k_default_max_line_bytes) {
+std::vector<ListReader::Line>
+read_all(const std::string& text,
+         std::size_t max_line_bytes = ListReader::k_default_max_line_bytes) {
     std::istringstream in(text);
     ListReader reader(in, max_line_bytes);
     std::vector<ListReader::Line> lines;
@@ -178,10 +180,13 @@ std::string reason_of(const ListReader::Line& line) {
     return bad == nullptr ? "<not bad>" : bad->reason;
 }
 
-TEST(ListReader, EmptyInputHasNoLines) { EXPECT_TRUE(read_all("").empty()); }
+TEST(ListReader, EmptyInputHasNoLines) {
+    EXPECT_TRUE(read_all("").empty());
+}
 
 TEST(ListReader, NumbersEveryPhysicalLineIncludingBlanksAndComments) {
-    const auto lines = read_all("\n# comment\nhttp://a.example/1.jpg\n\n  \nhttp://a.example/2.jpg\n");
+    const auto lines =
+        read_all("\n# comment\nhttp://a.example/1.jpg\n\n  \nhttp://a.example/2.jpg\n");
     ASSERT_EQ(lines.size(), 6U);
     for (std::size_t i = 0; i < lines.size(); ++i) {
         EXPECT_EQ(lines[i].number, i + 1);
@@ -218,7 +223,8 @@ TEST(ListReader, StripsCarriageReturnOfCrlfLines) {
 }
 
 TEST(ListReader, StripsUtf8BomOnTheFirstLineOnly) {
-    const auto lines = read_all("\xEF\xBB\xBFhttp://a.example/1.jpg\n\xEF\xBB\xBFhttp://a.example/2.jpg\n");
+    const auto lines =
+        read_all("\xEF\xBB\xBFhttp://a.example/1.jpg\n\xEF\xBB\xBFhttp://a.example/2.jpg\n");
     ASSERT_EQ(lines.size(), 2U);
     EXPECT_EQ(url_of(lines[0]), "http://a.example/1.jpg");
     EXPECT_EQ(reason_of(lines[1]), "not an http(s) URL: \xEF\xBB\xBFhttp://a.example/2.jpg");

@@ -156,19 +156,24 @@ TEST(WorkQueue, JoinBlocksUntilEveryPutHasItsTaskDone) {
     for (int i = 0; i < 3; ++i) {
         queue.put(i);
     }
-    auto joiner = start_on_thread([&] { queue.join(); });
+    auto early_joiner = start_on_thread([&] { queue.join(); });
 
     for (int i = 0; i < 3; ++i) {
         (void)queue.get();
     }
-    EXPECT_TRUE(still_blocked(joiner)) << "every item was taken, but none is done yet";
+    // The queue is empty now, yet nothing is done: a join() that looked at the items would return.
+    auto late_joiner = start_on_thread([&] { queue.join(); });
+    EXPECT_TRUE(still_blocked(late_joiner)) << "every item was taken, but none is done yet";
+    EXPECT_TRUE(still_blocked(early_joiner));
 
     queue.task_done();
     queue.task_done();
-    EXPECT_TRUE(still_blocked(joiner)) << "one task is still unfinished";
+    EXPECT_TRUE(still_blocked(late_joiner)) << "one task is still unfinished";
+    EXPECT_TRUE(still_blocked(early_joiner));
 
     queue.task_done();
-    joiner.get();
+    early_joiner.get();
+    late_joiner.get();
     EXPECT_EQ(queue.unfinished_tasks(), 0U);
 }
 

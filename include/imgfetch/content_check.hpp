@@ -23,4 +23,8 @@ bool is_image_media_type(std::string_view media_type);
 // Pure: the usual extension for an image media type ("image/jpeg" -> "jpg"), or nothing.
 std::optional<std::string_view> extension_for_media_type(std::string_view media_type);
 
+// Pure: true when a body starts (after an optional UTF-8 BOM and whitespace) with '<': an
+// HTML error or login page, which servers often label with the image type of the URL.
+bool looks_like_markup(std::string_view head);
+
 } // namespace imgfetch

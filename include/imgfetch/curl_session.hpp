@@ -7,7 +7,7 @@ namespace imgfetch {
 // libcurl's process-wide setup: construct once in main() before any thread starts.
 class CurlGlobal {
 public:
-    CurlGlobal();  // throws SetupError when libcurl cannot initialise
+    CurlGlobal(); // throws SetupError when libcurl cannot initialise
     ~CurlGlobal();
     CurlGlobal(const CurlGlobal&) = delete;
     CurlGlobal& operator=(const CurlGlobal&) = delete;

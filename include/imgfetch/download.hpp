@@ -11,9 +11,9 @@ class OutputDir;
 
 // How every download of a run behaves.
 struct DownloadSettings {
-    bool any_type = false;      // keep bodies that are not images
+    bool any_type = false; // keep bodies that are not images
     long connect_timeout_s = 10;
-    long stall_timeout_s = 30;  // fail when no byte arrives for this long
+    long stall_timeout_s = 30; // fail when no byte arrives for this long
 };
 
 // What all downloads of a run share; read-only while workers run, so no lock.

@@ -9,6 +9,8 @@ enum class ExitCode : int {
     usage = 2,       // bad command line or unreadable list
 };
 
-inline int to_int(ExitCode code) { return static_cast<int>(code); }
+inline int to_int(ExitCode code) {
+    return static_cast<int>(code);
+}
 
 } // namespace imgfetch

@@ -47,9 +47,9 @@ private:
     bool is_free(const std::string& name, bool needs_extension) const;
     void take(const std::string& name, bool needs_extension);
 
-    std::unordered_set<std::string> m_full_names;       // names as they will be on disk
+    std::unordered_set<std::string> m_full_names;                   // names as they will be on disk
     std::unordered_map<std::string, std::size_t> m_full_name_stems; // stem -> count
-    std::unordered_set<std::string> m_open_stems;       // stems still waiting for an extension
+    std::unordered_set<std::string> m_open_stems; // stems still waiting for an extension
     // wanted -> the suffix to try next. Names are only ever added, so a suffix found taken
     // stays taken; resuming here keeps a list of a million "index" names linear.
     std::unordered_map<std::string, std::size_t> m_next_suffix;

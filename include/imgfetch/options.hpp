@@ -8,17 +8,17 @@ namespace imgfetch {
 
 // Everything the command line decides, parsed once and then passed around by const&.
 struct Options {
-    std::vector<std::string> lists;   // URL list files in order; "-" is standard input
+    std::vector<std::string> lists; // URL list files in order; "-" is standard input
     std::string output_dir = "images";
-    unsigned jobs = 8;                // worker threads in pool mode (1..512)
-    bool sequential = false;          // no pool, no queue: the main thread downloads in order
-    bool any_type = false;            // keep non-image bodies too
-    bool quiet = false;               // errors only
-    bool verbose = false;             // debug output
-    std::string log_file;             // also log to this file when not empty
-    std::string report_file;          // JSON report path when not empty
-    long connect_timeout_s = 10;      // seconds to establish a connection
-    long stall_timeout_s = 30;        // abort when no byte arrives for this long
+    unsigned jobs = 8;           // worker threads in pool mode (1..512)
+    bool sequential = false;     // no pool, no queue: the main thread downloads in order
+    bool any_type = false;       // keep non-image bodies too
+    bool quiet = false;          // errors only
+    bool verbose = false;        // debug output
+    std::string log_file;        // also log to this file when not empty
+    std::string report_file;     // JSON report path when not empty
+    long connect_timeout_s = 10; // seconds to establish a connection
+    long stall_timeout_s = 30;   // abort when no byte arrives for this long
 };
 
 // The outcome of parsing: either options to run with, or an exit code to leave with at once

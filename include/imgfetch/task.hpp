@@ -7,10 +7,10 @@ namespace imgfetch {
 
 // One download to do: what the main thread decided, handed to exactly one worker.
 struct Task {
-    std::size_t seq = 0;   // position among all list lines that produced a result (report order)
-    std::size_t line = 0;  // 1-based line in its list file
+    std::size_t seq = 0;  // position among all list lines that produced a result (report order)
+    std::size_t line = 0; // 1-based line in its list file
     std::string url;
-    std::string file_name; // reserved, unique in this run
+    std::string file_name;        // reserved, unique in this run
     bool needs_extension = false; // append an image extension from the response
 };
 

@@ -17,15 +17,15 @@ struct TransferResult {
     std::size_t seq = 0;
     std::size_t line = 0;
     std::string url;
-    std::string path;                // DIR joined with the final name; empty when none
+    std::string path; // DIR joined with the final name; empty when none
     Status status = Status::failed;
     std::optional<long> http_status; // last HTTP status seen
     std::uint64_t bytes = 0;         // body bytes written to the final file
     unsigned attempts = 0;
-    std::optional<unsigned> worker;  // worker index (0 in sequential mode)
-    std::optional<double> start;     // seconds since the run started
+    std::optional<unsigned> worker; // worker index (0 in sequential mode)
+    std::optional<double> start;    // seconds since the run started
     std::optional<double> end;
-    std::string error;               // empty when none
+    std::string error;                       // empty when none
     std::optional<std::size_t> duplicate_of; // seq of the first occurrence
 };
 

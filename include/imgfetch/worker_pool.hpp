@@ -26,8 +26,7 @@ using HandlerFactory = std::function<TaskHandler(unsigned worker)>;
 // destructor do the last two).
 class WorkerPool {
 public:
-    WorkerPool(unsigned workers, WorkQueue<Task>& queue, HandlerFactory factory,
-               ResultSink& sink);
+    WorkerPool(unsigned workers, WorkQueue<Task>& queue, HandlerFactory factory, ResultSink& sink);
     ~WorkerPool(); // closes the queue and joins every worker
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;

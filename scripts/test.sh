@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, and runs the whole test suite three times:
+# a normal build, under ThreadSanitizer, and under AddressSanitizer+UndefinedBehaviorSanitizer.
+# Also checks formatting. Set IMGFETCH_SANITIZERS=0 to run the normal build only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --test
+
+jobs=$(nproc)
+export CTEST_OUTPUT_ON_FAILURE=1
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1 ${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1 ${UBSAN_OPTIONS:-}"
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+section "formatting (clang-format)"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+echo "formatting ok"
+
+suite() {
+    local name=$1
+    shift
+    section "build and test: $name"
+    cmake -S . -B "build/$name" -DIMGFETCH_WERROR=ON "$@" >/dev/null
+    cmake --build "build/$name" -j"$jobs"
+    ctest --test-dir "build/$name" -j"$jobs" --timeout 300
+}
+
+suite release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ "${IMGFETCH_SANITIZERS:-1}" != 0 ]; then
+    suite tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGFETCH_SANITIZE=thread \
+        -DIMGFETCH_BUILD_EXAMPLES=OFF
+    suite asan-ubsan -DCMAKE_BUILD_TYPE=Debug -DIMGFETCH_SANITIZE=address,undefined \
+        -DIMGFETCH_BUILD_EXAMPLES=OFF
+fi
+section "all test suites passed"
