@@ -3,7 +3,7 @@
 add_library(imgfetch_warnings INTERFACE)
 target_compile_options(imgfetch_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
                        -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
-                       -Wnull-dereference -Wimplicit-fallthrough)
+                       -Wimplicit-fallthrough)
 if(IMGFETCH_WERROR)
     target_compile_options(imgfetch_warnings INTERFACE -Werror)
 endif()

@@ -281,9 +281,12 @@ int run(const Options& options) {
     // burst of 32 clients connecting at once could overflow it and stall a second on SYN
     // retransmits. Remember the listening socket so its backlog can be raised after binding.
     socket_t listen_socket = INVALID_SOCKET;
-    server.set_socket_options([&listen_socket](socket_t socket) {
-        httplib::default_socket_options(socket);
-        listen_socket = socket;
+    server.set_socket_options([&listen_socket](socket_t fd) {
+        // Not httplib::default_socket_options(): it also sets SO_REUSEPORT, which would let a
+        // second server silently share an explicit --port instead of failing to bind.
+        const int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+        listen_socket = fd;
     });
 
     int port = options.port;

@@ -3,7 +3,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <latch>
+#include <mutex>
 #include <set>
 
 #include "imgfetch/curl_session.hpp"
@@ -187,13 +187,18 @@ TEST_F(DownloadLink, FollowsRedirectsButKeepsTheNameFromTheListedUrl) {
 }
 
 TEST_F(DownloadLink, RefusesARedirectToANonHttpScheme) {
-    for (const std::string target : {"file:///etc/passwd", "ftp://127.0.0.1/x.png",
-                                     "gopher://127.0.0.1/x", "dict://127.0.0.1/x"}) {
-        server.server().Get("/bounce", [target](const httplib::Request&, httplib::Response& res) {
-            res.set_redirect(target);
-        });
-        const TransferResult result = fetch("/bounce", "bounce.png");
-        EXPECT_EQ(result.status, Status::failed) << target;
+    const std::vector<std::string> targets{"file:///etc/passwd", "ftp://127.0.0.1/x.png",
+                                           "gopher://127.0.0.1/x", "dict://127.0.0.1/x"};
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        server.server().Get("/bounce" + std::to_string(i),
+                            [target = targets[i]](const httplib::Request&, httplib::Response& res) {
+                                res.set_redirect(target);
+                            });
+    }
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        const TransferResult result = fetch("/bounce" + std::to_string(i), "bounce.png");
+        EXPECT_EQ(result.status, Status::failed) << targets[i];
+        EXPECT_EQ(result.http_status, 302) << targets[i];
         EXPECT_NE(result.error.find("not supported"), std::string::npos) << result.error;
     }
     EXPECT_TRUE(list_dir(temp / "out").empty());
@@ -244,28 +249,34 @@ TEST_F(DownloadLink, ReportsAConnectionFailureWithCurlsReason) {
 }
 
 TEST_F(DownloadLink, SendsItsOwnUserAgent) {
+    std::mutex mutex; // guards user_agent: written by a server thread
     std::string user_agent;
     server.server().Get("/ua.png", [&](const httplib::Request& req, httplib::Response& res) {
+        const std::lock_guard lock(mutex);
         user_agent = req.get_header_value("User-Agent");
         res.set_content(fake_png(5), "image/png");
     });
 
     ASSERT_EQ(fetch("/ua.png", "ua.png").status, Status::ok);
+    const std::lock_guard lock(mutex);
     EXPECT_EQ(user_agent, "imgfetch/" IMGFETCH_VERSION);
 }
 
 TEST_F(DownloadLink, ReusesOneConnectionAcrossDownloadsOfTheSameSession) {
+    std::mutex mutex; // guards client_ports: written by server threads
     std::set<int> client_ports;
-    server.server().Get(
-        R"(/k/(\d+)\.png)", [&](const httplib::Request& req, httplib::Response& res) {
-            client_ports.insert(req.remote_port); // one handler at a time: requests are sequential
-            res.set_content(fake_png(6), "image/png");
-        });
+    server.server().Get(R"(/k/(\d+)\.png)",
+                        [&](const httplib::Request& req, httplib::Response& res) {
+                            const std::lock_guard lock(mutex);
+                            client_ports.insert(req.remote_port);
+                            res.set_content(fake_png(6), "image/png");
+                        });
 
     for (int i = 0; i < 5; ++i) {
         const std::string name = std::to_string(i) + ".png";
         ASSERT_EQ(fetch("/k/" + name, name).status, Status::ok);
     }
+    const std::lock_guard lock(mutex);
     EXPECT_EQ(client_ports.size(), 1U) << "keep-alive: every request on one connection";
 }
 

@@ -36,25 +36,24 @@ private:
     std::atomic<int> m_peak{0};
 };
 
-// A real HTTP server on 127.0.0.1 and a free port, listening on its own thread from
-// construction to destruction. Register routes with server() before requests arrive.
-// The socket is bound and listening once the constructor returns, so clients may connect
-// at once (the accept loop picks their connections up from the backlog).
+// A real HTTP server on 127.0.0.1 and a free port, listening on its own thread.
+// Register every route with server() first: the server starts on the first port()/url() call
+// (or start()), and routes must not change once its threads run. The socket is listening when
+// start() returns, so clients may connect at once (the accept loop takes them from the
+// backlog). The destructor stops the server and joins its thread.
 class TestServer {
 public:
     TestServer() {
         // Enough threads for every keep-alive connection of a 32-worker run.
         m_server.new_task_queue = [] { return new httplib::ThreadPool(64); };
         m_server.set_keep_alive_max_count(1000);
-        m_port = m_server.bind_to_any_port("127.0.0.1");
-        if (m_port <= 0) {
-            throw std::runtime_error("TestServer: cannot bind 127.0.0.1");
-        }
-        m_thread = std::jthread([this] { m_server.listen_after_bind(); });
     }
     ~TestServer() {
+        if (!m_thread.joinable()) {
+            return;
+        }
         // httplib's stop() is a no-op until the accept loop has started; wait for that
-        // (it is already on its way: the thread was started in the constructor).
+        // (it is already on its way: the thread was started by start()).
         while (!m_server.is_running()) {
             std::this_thread::yield();
         }
@@ -65,9 +64,24 @@ public:
     TestServer& operator=(const TestServer&) = delete;
 
     httplib::Server& server() { return m_server; }
-    int port() const { return m_port; }
-    std::string url(const std::string& path) const {
-        return "http://127.0.0.1:" + std::to_string(m_port) + path;
+
+    void start() {
+        if (m_thread.joinable()) {
+            return;
+        }
+        m_port = m_server.bind_to_any_port("127.0.0.1");
+        if (m_port <= 0) {
+            throw std::runtime_error("TestServer: cannot bind 127.0.0.1");
+        }
+        m_thread = std::jthread([this] { m_server.listen_after_bind(); });
+    }
+
+    int port() {
+        start();
+        return m_port;
+    }
+    std::string url(const std::string& path) {
+        return "http://127.0.0.1:" + std::to_string(port()) + path;
     }
 
 private:

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages needed to build imgfetch, its tests and its demo server.
+#
+#   scripts/install-deps.sh           build, test and demo dependencies
+#   scripts/install-deps.sh --test    also the tools scripts/test.sh uses (clang-format, git)
+#
+# When every package is already installed, apt is not touched at all, so reruns are fast and work
+# offline. Uses sudo when not run as root; DEBIAN_FRONTEND defaults to noninteractive.
+set -euo pipefail
+
+die() {
+    echo "install-deps: $*" >&2
+    exit 1
+}
+
+packages=(
+    build-essential cmake pkg-config
+    libcurl4-openssl-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
+    libgtest-dev libcpp-httplib-dev zlib1g-dev
+)
+
+for arg in "$@"; do
+    case $arg in
+    --test) packages+=(clang-format git) ;;
+    -h | --help)
+        sed -n '2,8s/^# \{0,1\}//p' "$0"
+        exit 0
+        ;;
+    *) die "unknown argument '$arg' (try --help)" ;;
+    esac
+done
+
+missing=()
+for package in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+    if [[ $status != "install ok installed" ]]; then
+        missing+=("$package")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#packages[@]} packages are installed"
+    exit 0
+fi
+
+export DEBIAN_FRONTEND=${DEBIAN_FRONTEND:-noninteractive}
+as_root=()
+if ((EUID != 0)); then
+    command -v sudo >/dev/null || die "not root and sudo is missing; install as root: ${missing[*]}"
+    # sudo resets the environment, so hand DEBIAN_FRONTEND over explicitly.
+    as_root=(sudo "DEBIAN_FRONTEND=$DEBIAN_FRONTEND")
+fi
+
+echo "install-deps: installing ${missing[*]}"
+"${as_root[@]}" apt-get update
+"${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
