@@ -257,6 +257,9 @@ int run(const Options& options) {
     httplib::Server server;
     server.new_task_queue = [] { return new httplib::ThreadPool(k_worker_threads); };
     server.set_keep_alive_max_count(k_keep_alive_max_count);
+    // Headers and body go out in separate writes; with Nagle's algorithm on, every response after
+    // the first on a keep-alive connection would wait ~40 ms for the client's delayed ACK.
+    server.set_tcp_nodelay(true);
 
     const auto latency = std::chrono::milliseconds(options.latency_ms);
     server.Get(R"(/img/(\d+)\.png)", [&images, latency](const httplib::Request& request,

@@ -28,7 +28,8 @@ scripts/install-deps.sh
 
 step "build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)"
+# Only what the demo runs; scripts/test.sh builds and runs the tests.
+cmake --build build -j"$(nproc)" --target imgfetch demo_server
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/imgfetch-demo.XXXXXX")
 server_pid=
@@ -52,8 +53,16 @@ build/demo_server --port 0 --images "$images" --latency-ms "$latency_ms" \
 server_pid=$!
 exec 3<"$tmp/server.out"
 ready=
-if ! IFS= read -r -t 10 ready <&3; then
+read_status=0
+IFS= read -r -t 10 ready <&3 || read_status=$?
+if ((read_status > 128)); then
     die "demo_server did not report a port within 10 s"
+elif ((read_status != 0)); then
+    # End of file: the server closed its stdout, so it has exited or is about to.
+    status=0
+    wait "$server_pid" || status=$?
+    server_pid=
+    die "demo_server exited (status $status) before it reported a port"
 fi
 exec 3<&-
 [[ $ready =~ ^listening\ on\ http://127\.0\.0\.1:([0-9]+)$ ]] ||
