@@ -3,8 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "imgfetch/curl_session.hpp"
+#include "imgfetch/curl_share.hpp"
+#include "imgfetch/dir_lock.hpp"
 #include "imgfetch/download.hpp"
 #include "imgfetch/exit_code.hpp"
+#include "imgfetch/naming.hpp"
 #include "imgfetch/output_dir.hpp"
 #include "imgfetch/report.hpp"
 #include "imgfetch/result_sink.hpp"
@@ -22,30 +25,64 @@ namespace {
 constexpr std::size_t k_queue_slots_per_worker = 4;
 
 DownloadSettings settings_from(const Options& options) {
-    return DownloadSettings{options.any_type, options.connect_timeout_s, options.stall_timeout_s};
+    DownloadSettings settings;
+    settings.any_type = options.any_type;
+    settings.connect_timeout_s = options.connect_timeout_s;
+    settings.stall_timeout_s = options.stall_timeout_s;
+    settings.timeout_s = options.timeout_s;
+    settings.max_size = options.max_size;
+    settings.cacert = options.cacert;
+    settings.insecure = options.insecure;
+    settings.content_disposition = options.content_disposition;
+    settings.retries = options.retries;
+    settings.retry_delay_s = options.retry_delay_s;
+    settings.retry_max_wait_s = options.retry_max_wait_s;
+    return settings;
 }
 
-// --sequential: no queue, no pool; the main thread runs the same download_link in list order.
-void run_sequential(const ListInputs& lists, const DownloadContext& ctx, ResultSink& sink) {
-    CurlSession session;
-    produce_tasks(lists, sink, [&](Task task) { sink.add(download_link(session, task, ctx, 0)); });
+// What the run shares between the main thread and the workers.
+struct Shared {
+    const ListInputs& lists;
+    NameRegistry& names;
+    ResultSink& sink;
+    const DownloadContext& ctx;
+    CurlShare& curl_share;
+};
+
+// --sequential: no queue, no pool; the main thread runs the same download routine in order.
+void run_sequential(const Shared& run) {
+    CurlSession session(&run.curl_share);
+    produce_tasks(
+        run.lists, run.names, run.sink,
+        [&](Task task) { run.sink.add(download_with_retries(session, task, run.ctx, 0)); },
+        run.ctx.stop);
 }
 
 // Pool mode: the main thread fills a bounded queue that `jobs` workers drain.
-void run_pool(const ListInputs& lists, const DownloadContext& ctx, ResultSink& sink,
-              unsigned jobs) {
+void run_pool(const Shared& run, unsigned jobs) {
     WorkQueue<Task> queue(jobs * k_queue_slots_per_worker);
+    const DownloadContext& ctx = run.ctx;
+    CurlShare& curl_share = run.curl_share;
     // Each worker builds its own CurlSession on its own thread and reuses it (keep-alive).
     WorkerPool pool(
         jobs, queue,
-        [&ctx](unsigned worker) -> TaskHandler {
-            auto session = std::make_shared<CurlSession>();
+        [&ctx, &curl_share](unsigned worker) -> TaskHandler {
+            auto session = std::make_shared<CurlSession>(&curl_share);
             return [session, &ctx, worker](const Task& task) {
-                return download_link(*session, task, ctx, worker);
+                return download_with_retries(*session, task, ctx, worker);
             };
         },
-        sink);
-    produce_tasks(lists, sink, [&](Task task) { queue.put(std::move(task)); });
+        run.sink);
+    // On interrupt, closing the queue wakes a main thread blocked in put(); the workers then
+    // drain what is queued without downloading it (download_with_retries sees the stop).
+    const std::stop_callback close_on_stop(ctx.stop, [&queue] { queue.close(); });
+    try {
+        produce_tasks(
+            run.lists, run.names, run.sink, [&](Task task) { queue.put(std::move(task)); },
+            ctx.stop);
+    } catch (const QueueClosed&) {
+        // Interrupted while the main thread was putting: stop reading the list.
+    }
     queue.join();  // every put has had its task_done
     queue.close(); // workers see the end and exit
     pool.join();
@@ -53,28 +90,36 @@ void run_pool(const ListInputs& lists, const DownloadContext& ctx, ResultSink& s
 
 } // namespace
 
-int run(const Options& options) {
-    // 1. Setup that may fail fatally (exit 2) happens before any download starts.
+int run(const Options& options, std::stop_token stop) {
+    // 1. Setup that may fail fatally (exit 2 or 3) happens before any download starts.
     ListInputs lists(options.lists);
     const OutputDir dir(options.output_dir);
+    const DirLock lock(dir); // one run per directory
+    NameRegistry names;
     ResultSink sink(/*keep_records=*/!options.report_file.empty());
+    CurlShare curl_share;
     const DownloadSettings settings = settings_from(options);
     const RunInfo started{options.sequential ? "sequential" : "pool",
                           options.sequential ? 1U : options.jobs, iso8601_now(), 0.0};
     const RunClock clock;
-    const DownloadContext ctx{settings, dir, clock};
+    const DownloadContext ctx{settings, dir, clock, stop, &names};
+    const Shared shared{lists, names, sink, ctx, curl_share};
 
-    // 2. The pipeline: list -> tasks -> (queue -> workers ->) download_link -> sink.
+    // 2. The pipeline: list -> tasks -> (queue -> workers ->) download -> sink.
     if (options.sequential) {
-        run_sequential(lists, ctx, sink);
+        run_sequential(shared);
     } else {
-        run_pool(lists, ctx, sink, options.jobs);
+        run_pool(shared, options.jobs);
     }
 
     // 3. Report: summary line, JSON report, exit code.
     RunInfo info = started;
     info.seconds = clock.seconds_since_start();
     const Summary summary = sink.summary();
+    if (stop.stop_requested()) {
+        spdlog::warn("interrupted: completed files were kept, unfinished ones discarded, the "
+                     "rest of the list was not read");
+    }
     spdlog::info("{}", format_summary_line(summary, info));
     if (!options.report_file.empty()) {
         write_json_report(options.report_file, info, summary, sink.take_records());

@@ -4,13 +4,24 @@
 
 #include <curl/curl.h>
 
+#include <array>
+#include <mutex>
+
 #include "imgfetch/curl_session.hpp"
+#include "imgfetch/curl_share.hpp"
 
 namespace imgfetch {
 
 struct CurlSession::Handle {
     CURL* easy = nullptr;
+    CURLSH* share = nullptr;                 // not owned; may be null
     char error_buffer[CURL_ERROR_SIZE] = {}; // filled by libcurl on failure (ERRORBUFFER)
+};
+
+struct CurlShare::Handle {
+    CURLSH* share = nullptr;
+    // One mutex per curl_lock_data kind; libcurl's lock/unlock callbacks pick by index.
+    std::array<std::mutex, CURL_LOCK_DATA_LAST> mutexes;
 };
 
 } // namespace imgfetch

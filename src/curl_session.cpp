@@ -15,15 +15,48 @@ CurlGlobal::~CurlGlobal() {
     curl_global_cleanup();
 }
 
-CurlSession::CurlSession() : m_handle(std::make_unique<Handle>()) {
+CurlSession::CurlSession(CurlShare* share) : m_handle(std::make_unique<Handle>()) {
     m_handle->easy = curl_easy_init();
     if (m_handle->easy == nullptr) {
         throw SetupError("libcurl could not create a transfer handle");
+    }
+    if (share != nullptr) {
+        m_handle->share = share->handle().share;
     }
 }
 
 CurlSession::~CurlSession() {
     curl_easy_cleanup(m_handle->easy);
+}
+
+namespace {
+
+void lock_shared(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<CurlShare::Handle*>(user)->mutexes.at(static_cast<std::size_t>(data)).lock();
+}
+
+void unlock_shared(CURL*, curl_lock_data data, void* user) {
+    static_cast<CurlShare::Handle*>(user)->mutexes.at(static_cast<std::size_t>(data)).unlock();
+}
+
+} // namespace
+
+CurlShare::CurlShare() : m_handle(std::make_unique<Handle>()) {
+    m_handle->share = curl_share_init();
+    if (m_handle->share == nullptr) {
+        throw SetupError("libcurl could not create a share handle");
+    }
+    CURLSH* share = m_handle->share;
+    curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &lock_shared);
+    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &unlock_shared);
+    curl_share_setopt(share, CURLSHOPT_USERDATA, m_handle.get());
+    // DNS and TLS sessions only: never CURL_LOCK_DATA_CONNECT or HSTS (see the header).
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+}
+
+CurlShare::~CurlShare() {
+    curl_share_cleanup(m_handle->share);
 }
 
 } // namespace imgfetch

@@ -1,5 +1,6 @@
 #include "imgfetch/download.hpp"
 
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <string>
@@ -8,7 +9,9 @@
 #include "curl_handle.hpp"
 #include "imgfetch/atomic_file.hpp"
 #include "imgfetch/content_check.hpp"
+#include "imgfetch/naming.hpp"
 #include "imgfetch/output_dir.hpp"
+#include "imgfetch/text_escape.hpp"
 
 namespace imgfetch {
 
@@ -22,8 +25,37 @@ constexpr std::size_t k_max_discarded_bytes = 64 * 1024;
 
 const std::string k_user_agent = "imgfetch/" IMGFETCH_VERSION;
 
+using SteadyClock = std::chrono::steady_clock;
+
 bool is_success(long http_status) {
     return http_status >= 200 && http_status < 300;
+}
+
+bool is_transient_http_status(long http_status) {
+    return http_status == 408 || http_status == 429 || (http_status >= 500 && http_status < 600);
+}
+
+// libcurl failures worth another attempt: the network or the server had a bad moment.
+// Not: DNS failures, TLS verification, bad protocols or redirects, our own aborts.
+bool is_transient_curl_error(CURLcode code) {
+    switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::string size_text(std::uint64_t bytes) {
+    return std::to_string(bytes) + " bytes";
 }
 
 // Everything one transfer needs, owned by the download_link() call (curl's per_transfer).
@@ -35,13 +67,19 @@ struct Transfer {
     const DownloadContext& ctx;
     CURL* easy;
 
-    std::string pending;            // body bytes held back until the sniff decision
-    bool decided = false;           // has the image check run?
-    std::string extension;          // image extension chosen by the check
-    std::optional<AtomicFile> file; // the temporary, once the body is accepted
-    std::uint64_t bytes = 0;        // bytes written to the temporary
-    std::size_t discarded = 0;      // bytes of non-2xx bodies dropped
-    std::string abort_reason;       // set when we stop the transfer ourselves
+    std::string pending;             // body bytes held back until the sniff decision
+    bool decided = false;            // has the image check run?
+    std::string extension;           // image extension chosen by the check
+    std::optional<AtomicFile> file;  // the temporary, once the body is accepted
+    std::uint64_t bytes = 0;         // bytes written to the temporary
+    std::size_t discarded = 0;       // bytes of non-2xx bodies dropped
+    std::string abort_reason;        // set when we stop the transfer ourselves
+    bool interrupted = false;        // stopped because the run is being interrupted
+    std::string content_disposition; // of the current response
+
+    // Stall detection: the last time a body byte arrived (or the transfer started).
+    curl_off_t last_received = 0;
+    SteadyClock::time_point last_progress = SteadyClock::now();
 
     long response_code() const {
         long code = 0;
@@ -91,6 +129,13 @@ struct Transfer {
             discarded += size;
             return discarded <= k_max_discarded_bytes;
         }
+        // The limit is enforced on the bytes actually delivered: a length the server announced
+        // may be absent or false, and libcurl may decode a compressed body into far more.
+        const std::uint64_t max_size = ctx.settings.max_size;
+        if (max_size != 0 && bytes + pending.size() + size > max_size) {
+            abort_reason = "larger than --max-size (" + size_text(max_size) + ")";
+            return false;
+        }
         if (decided) {
             write_out(data, size);
             return true;
@@ -99,10 +144,48 @@ struct Transfer {
         return pending.size() < k_sniff_bytes || decide();
     }
 
+    // Called by libcurl at least about once a second, even when no data flows.
+    bool on_progress(curl_off_t received) {
+        if (ctx.stop.stop_requested()) {
+            interrupted = true;
+            abort_reason = "interrupted";
+            return false;
+        }
+        const auto now = SteadyClock::now();
+        if (received != last_received) {
+            last_received = received;
+            last_progress = now;
+            return true;
+        }
+        if (now - last_progress > std::chrono::seconds(ctx.settings.stall_timeout_s)) {
+            abort_reason =
+                "stalled: no data for " + std::to_string(ctx.settings.stall_timeout_s) + " s";
+            return false;
+        }
+        return true;
+    }
+
+    void on_header(std::string_view line) {
+        if (line.rfind("HTTP/", 0) == 0) {
+            content_disposition.clear(); // a new response (after a redirect or 100)
+            return;
+        }
+        constexpr std::string_view k_name = "content-disposition:";
+        if (line.size() > k_name.size()) {
+            std::string lower(line.substr(0, k_name.size()));
+            for (char& c : lower) {
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
+            if (lower == k_name) {
+                content_disposition = std::string(line.substr(k_name.size()));
+            }
+        }
+    }
+
+    // libcurl's C callbacks: no exception may cross them.
     static std::size_t write_callback(char* data, std::size_t size, std::size_t count, void* user) {
         auto* self = static_cast<Transfer*>(user);
         const std::size_t total = size * count;
-        // No exception may cross libcurl's C frames: record the reason and abort instead.
         try {
             return self->on_body(data, total) ? total : 0;
         } catch (const std::system_error& e) {
@@ -112,12 +195,29 @@ struct Transfer {
         }
         return 0;
     }
+
+    static int progress_callback(void* user, curl_off_t, curl_off_t received, curl_off_t,
+                                 curl_off_t) {
+        return static_cast<Transfer*>(user)->on_progress(received) ? 0 : 1;
+    }
+
+    static std::size_t header_callback(char* data, std::size_t size, std::size_t count,
+                                       void* user) {
+        const std::size_t total = size * count;
+        try {
+            static_cast<Transfer*>(user)->on_header(std::string_view(data, total));
+        } catch (...) {
+            return 0; // out of memory: abort
+        }
+        return total;
+    }
 };
 
 void configure(CURL* easy, CurlSession::Handle& handle, const Task& task,
                const DownloadSettings& settings, Transfer& transfer) {
     handle.error_buffer[0] = '\0';
     curl_easy_setopt(easy, CURLOPT_URL, task.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_SHARE, handle.share);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L); // threads: no SIGALRM-based DNS timeouts
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, handle.error_buffer);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, k_user_agent.c_str());
@@ -126,12 +226,22 @@ void configure(CURL* easy, CurlSession::Handle& handle, const Task& task,
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(easy, CURLOPT_MAXREDIRS, k_max_redirects);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, settings.connect_timeout_s);
-    // A stall: fewer than 1 byte/s for stall_timeout_s seconds.
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, settings.stall_timeout_s);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_s * 1000));
+    // A length announced beyond the limit is refused before any byte is read.
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(settings.max_size));
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, k_receive_buffer_bytes);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, settings.insecure ? 0L : 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, settings.insecure ? 0L : 2L);
+    if (!settings.cacert.empty()) { // the same for every transfer of a run
+        curl_easy_setopt(easy, CURLOPT_CAINFO, settings.cacert.c_str());
+    }
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Transfer::write_callback);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Transfer::header_callback);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &Transfer::progress_callback);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &transfer);
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 }
 
 std::string curl_error_text(CURLcode code, const CurlSession::Handle& handle) {
@@ -139,6 +249,27 @@ std::string curl_error_text(CURLcode code, const CurlSession::Handle& handle) {
         return std::string(curl_easy_strerror(code)) + ": " + handle.error_buffer;
     }
     return curl_easy_strerror(code);
+}
+
+// The final name: the reserved one, or the server's (--content-disposition), plus an
+// extension when the reserved name had no image extension.
+std::string final_name_of(const Transfer& transfer) {
+    const DownloadContext& ctx = transfer.ctx;
+    if (ctx.settings.content_disposition && ctx.names != nullptr) {
+        if (const auto server_name =
+                filename_from_content_disposition(transfer.content_disposition)) {
+            ReservedName reserved = ctx.names->reserve(*server_name);
+            if (reserved.needs_extension && !transfer.extension.empty()) {
+                reserved.name += "." + transfer.extension;
+            }
+            return reserved.name;
+        }
+    }
+    std::string name = transfer.task.file_name;
+    if (transfer.task.needs_extension && !transfer.extension.empty()) {
+        name += "." + transfer.extension;
+    }
+    return name;
 }
 
 // Runs the transfer and fills `result` with its status; commits the file on success.
@@ -149,12 +280,25 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
         result.http_status = http_status;
     }
     if (code != CURLE_OK) {
+        if (!transfer.abort_reason.empty()) {
+            result.error = transfer.abort_reason; // ours: not transient, retrying won't help
+            return;
+        }
         result.error =
-            transfer.abort_reason.empty() ? curl_error_text(code, handle) : transfer.abort_reason;
+            code == CURLE_FILESIZE_EXCEEDED
+                ? "larger than --max-size (" + size_text(transfer.ctx.settings.max_size) + ")"
+                : curl_error_text(code, handle);
+        result.retryable = is_transient_curl_error(code);
         return;
     }
     if (!is_success(http_status)) {
         result.error = "HTTP " + std::to_string(http_status);
+        result.retryable = is_transient_http_status(http_status);
+        curl_off_t retry_after = 0;
+        if (curl_easy_getinfo(transfer.easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK &&
+            retry_after > 0) {
+            result.retry_after_s = static_cast<double>(retry_after);
+        }
         return;
     }
     if (!transfer.decided) { // a body shorter than the sniff window
@@ -167,10 +311,7 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
             return;
         }
     }
-    std::string final_name = transfer.task.file_name;
-    if (transfer.task.needs_extension && !transfer.extension.empty()) {
-        final_name += "." + transfer.extension;
-    }
+    const std::string final_name = final_name_of(transfer);
     transfer.file->commit(final_name);
     result.status = Status::ok;
     result.bytes = transfer.bytes;
@@ -184,7 +325,7 @@ TransferResult download_link(CurlSession& session, const Task& task, const Downl
     TransferResult result;
     result.seq = task.seq;
     result.line = task.line;
-    result.url = task.url;
+    result.url = redact_credentials(task.url);
     result.worker = worker;
     result.attempts = 1;
     result.start = ctx.clock.seconds_since_start();
@@ -196,6 +337,7 @@ TransferResult download_link(CurlSession& session, const Task& task, const Downl
     } catch (const std::exception& e) {
         result.status = Status::failed;
         result.error = e.what();
+        result.retryable = false;
     }
     if (result.status != Status::ok && result.error.empty()) {
         result.error = "unknown error";

@@ -1,22 +1,25 @@
-// imgfetch's entry point: parse -> logging -> libcurl global setup -> run -> exit code.
+// imgfetch's entry point: parse -> logging -> libcurl -> interrupts -> run -> exit code.
 #include <unistd.h>
 
 #include <csignal>
 #include <iostream>
-
-#include <spdlog/spdlog.h>
+#include <stop_token>
 
 #include "imgfetch/app.hpp"
 #include "imgfetch/curl_session.hpp"
+#include "imgfetch/dir_lock.hpp"
 #include "imgfetch/exit_code.hpp"
+#include "imgfetch/interrupt.hpp"
 #include "imgfetch/logging.hpp"
 #include "imgfetch/options.hpp"
 #include "imgfetch/setup_error.hpp"
 
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false); // lists may be long; stdin needs no C stdio sync
-    // A peer closing a socket must be an error on that transfer, not the process's death.
+    // A peer closing a socket must fail that transfer, and a file-size limit must fail that
+    // write (EFBIG), not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
+    std::signal(SIGXFSZ, SIG_IGN);
 
     const auto parsed = imgfetch::parse_command_line(argc, argv, ::isatty(STDIN_FILENO) == 1);
     if (!parsed.options) {
@@ -25,7 +28,14 @@ int main(int argc, char** argv) {
     try {
         imgfetch::setup_logging(*parsed.options);
         const imgfetch::CurlGlobal curl; // before any thread starts
-        return imgfetch::run(*parsed.options);
+        std::stop_source stop;
+        const imgfetch::InterruptWatcher interrupts(stop); // before any other thread starts
+        const int code = imgfetch::run(*parsed.options, stop.get_token());
+        const int signal = interrupts.signal_received();
+        return signal != 0 ? 128 + signal : code;
+    } catch (const imgfetch::LockHeld& e) {
+        std::cerr << "imgfetch: error: " << e.what() << '\n';
+        return imgfetch::to_int(imgfetch::ExitCode::locked);
     } catch (const imgfetch::SetupError& e) {
         std::cerr << "imgfetch: error: " << e.what() << '\n';
         return imgfetch::to_int(imgfetch::ExitCode::usage);

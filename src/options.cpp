@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <iostream>
 
 namespace imgfetch {
@@ -25,6 +26,57 @@ Exit codes:
   2  usage error, unreadable list or unusable output directory)";
 
 } // namespace
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+    std::uint64_t value = 0;
+    std::size_t i = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+        const auto digit = static_cast<std::uint64_t>(text[i] - '0');
+        if (value > (UINT64_MAX - digit) / 10) {
+            return std::nullopt;
+        }
+        value = value * 10 + digit;
+    }
+    if (i == 0) {
+        return std::nullopt;
+    }
+    std::string_view unit = text.substr(i);
+    unsigned shift = 0;
+    if (!unit.empty()) {
+        switch (unit.front()) {
+        case 'k':
+        case 'K':
+            shift = 10;
+            break;
+        case 'm':
+        case 'M':
+            shift = 20;
+            break;
+        case 'g':
+        case 'G':
+            shift = 30;
+            break;
+        default:
+            break;
+        }
+    }
+    if (shift != 0) {
+        unit.remove_prefix(1);
+        if (unit == "iB" || unit == "ib") {
+            unit = {};
+        }
+    }
+    if (unit == "B" || unit == "b") {
+        unit = {};
+    }
+    if (!unit.empty()) {
+        return std::nullopt;
+    }
+    if (shift != 0 && value > (UINT64_MAX >> shift)) {
+        return std::nullopt;
+    }
+    return value << shift;
+}
 
 ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool stdin_is_tty) {
     Options options;
@@ -60,6 +112,39 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
         ->check(CLI::Range(1L, 3600L))
         ->option_text("S");
 
+    app.add_option("--timeout", options.timeout_s,
+                   "Fail an attempt that takes longer than S seconds in all (default: none)")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->option_text("S");
+    app.add_option("--retries", options.retries,
+                   "Extra attempts after a transient failure: connection error, timeout, HTTP "
+                   "408, 429 or 5xx (default: 3)")
+        ->check(CLI::Range(0U, 100U))
+        ->option_text("N");
+    app.add_option("--retry-delay", options.retry_delay_s,
+                   "First backoff delay in seconds, doubled per attempt, with jitter (default: 1)")
+        ->check(CLI::Range(0.0, 3600.0))
+        ->option_text("S");
+    app.add_option("--retry-max-wait", options.retry_max_wait_s,
+                   "Longest wait before a retry, Retry-After included (default: 60)")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->option_text("S");
+    std::string max_size_text;
+    app.add_option("--max-size", max_size_text,
+                   "Fail a download whose body grows beyond SIZE bytes; k, M, G suffixes; 0 = no "
+                   "limit (default: 1G)")
+        ->check([](const std::string& text) {
+            return parse_size(text) ? std::string() : "not a size: " + text;
+        })
+        ->option_text("SIZE");
+    app.add_option("--cacert", options.cacert, "CA certificates (PEM) to verify https servers with")
+        ->check(CLI::ExistingFile)
+        ->option_text("FILE");
+    app.add_flag("-k,--insecure", options.insecure,
+                 "Do not verify https certificates (dangerous; for testing)");
+    app.add_flag("--content-disposition", options.content_disposition,
+                 "Name files after the server's Content-Disposition filename, sanitized");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -67,6 +152,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
         return {std::nullopt, code == 0 ? 0 : 2};
     }
 
+    if (!max_size_text.empty()) {
+        options.max_size = *parse_size(max_size_text);
+    }
     if (options.lists.empty()) {
         if (stdin_is_tty) {
             std::cerr << "imgfetch: no LIST given and standard input is a terminal\n"

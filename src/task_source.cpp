@@ -10,6 +10,7 @@
 
 #include "imgfetch/naming.hpp"
 #include "imgfetch/setup_error.hpp"
+#include "imgfetch/text_escape.hpp"
 #include "imgfetch/url_list.hpp"
 
 namespace imgfetch {
@@ -36,8 +37,8 @@ namespace {
 // Turns lines into tasks or immediate results. Owned and used by the main thread only.
 class TaskMaker {
 public:
-    TaskMaker(ResultSink& sink, const std::function<void(Task)>& emit)
-        : m_sink(sink), m_emit(emit) {}
+    TaskMaker(NameRegistry& names, ResultSink& sink, const std::function<void(Task)>& emit)
+        : m_names(names), m_sink(sink), m_emit(emit) {}
 
     void take(const std::string& list_name, const ListReader::Line& line) {
         if (std::holds_alternative<BlankLine>(line.parsed)) {
@@ -70,7 +71,7 @@ private:
         result.seq = m_next_seq++;
         result.line = number;
         result.status = Status::failed;
-        result.error = list_name + ":" + std::to_string(number) + ": " + reason;
+        result.error = list_name + ":" + std::to_string(number) + ": " + redact_credentials(reason);
         m_sink.add(std::move(result));
     }
 
@@ -79,15 +80,15 @@ private:
         TransferResult result;
         result.seq = seq;
         result.line = number;
-        result.url = url;
+        result.url = redact_credentials(url);
         result.status = Status::duplicate;
         result.duplicate_of = first_seq;
         m_sink.add(std::move(result));
     }
 
+    NameRegistry& m_names;
     ResultSink& m_sink;
     const std::function<void(Task)>& m_emit;
-    NameAllocator m_names;
     std::unordered_map<std::string, std::size_t> m_first_seq_of_url;
     std::size_t m_next_seq = 0;
     std::size_t m_tasks = 0;
@@ -95,13 +96,13 @@ private:
 
 } // namespace
 
-std::size_t produce_tasks(const ListInputs& lists, ResultSink& sink,
-                          const std::function<void(Task)>& emit) {
-    TaskMaker maker(sink, emit);
+std::size_t produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
+                          const std::function<void(Task)>& emit, const std::stop_token& stop) {
+    TaskMaker maker(names, sink, emit);
     for (const ListInputs::Input& input : lists.inputs()) {
         ListReader reader(*input.stream);
         ListReader::Line line;
-        while (reader.next(line)) {
+        while (!stop.stop_requested() && reader.next(line)) {
             maker.take(input.display_name, line);
         }
         if (input.stream->bad()) {

@@ -1,5 +1,7 @@
 #include "imgfetch/text_escape.hpp"
 
+#include <algorithm>
+
 #include <cstddef>
 
 namespace imgfetch {
@@ -92,6 +94,20 @@ std::string printable(std::string_view text) {
         }
     }
     return out;
+}
+
+std::string redact_credentials(std::string_view url) {
+    const std::size_t scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return std::string(url);
+    }
+    const std::size_t authority = scheme_end + 3;
+    const std::size_t authority_end = std::min(url.find_first_of("/?#", authority), url.size());
+    const std::size_t at = url.substr(0, authority_end).rfind('@');
+    if (at == std::string_view::npos || at < authority) {
+        return std::string(url);
+    }
+    return std::string(url.substr(0, authority)) + "***" + std::string(url.substr(at));
 }
 
 } // namespace imgfetch

@@ -27,7 +27,7 @@ protected:
     TransferResult fetch(const std::string& path, const std::string& name,
                          bool needs_extension = false) {
         Task task{0, 1, server.url(path), name, needs_extension};
-        const DownloadContext ctx{settings, dir, clock};
+        const DownloadContext ctx{settings, dir, clock, {}, nullptr};
         return download_link(session, task, ctx, 3);
     }
 
@@ -239,7 +239,7 @@ TEST_F(DownloadLink, FailsOnABodyCutShortAndLeavesNoPartialFile) {
 
 TEST_F(DownloadLink, ReportsAConnectionFailureWithCurlsReason) {
     Task task{0, 1, "http://127.0.0.1:1/x.png", "x.png", false};
-    const DownloadContext ctx{settings, dir, clock};
+    const DownloadContext ctx{settings, dir, clock, {}, nullptr};
 
     const TransferResult result = download_link(session, task, ctx, 0);
 

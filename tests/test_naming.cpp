@@ -127,7 +127,7 @@ TEST(SanitizeFileName, NeverCutsAMultibyteCharacterInHalf) {
 
 TEST(SanitizeFileName, ShortenedNameDoesNotEndInADotOrSpace) {
     const std::string name =
-        sanitize_file_name("a" + std::string(k_max_name_bytes + 50, ' ') + "b");
+        sanitize_file_name(std::string("a").append(k_max_name_bytes + 50, ' ').append("b"));
     EXPECT_EQ(name, "a");
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "imgfetch/naming.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/task_source.hpp"
 #include "support/temp_dir.hpp"
@@ -17,8 +18,9 @@ struct Produced {
 Produced produce(const std::vector<std::string>& paths) {
     ListInputs lists(paths);
     ResultSink sink(true);
+    NameRegistry names;
     Produced out;
-    produce_tasks(lists, sink, [&](Task task) { out.tasks.push_back(std::move(task)); });
+    produce_tasks(lists, names, sink, [&](Task task) { out.tasks.push_back(std::move(task)); });
     out.immediate = sink.take_records();
     return out;
 }

@@ -4,6 +4,8 @@
 
 namespace imgfetch {
 
+class CurlShare;
+
 // libcurl's process-wide setup: construct once in main() before any thread starts.
 class CurlGlobal {
 public:
@@ -20,7 +22,9 @@ class CurlSession {
 public:
     struct Handle; // defined in src/, keeps curl types out of public headers
 
-    CurlSession(); // throws SetupError when the handle cannot be created
+    // `share` (optional) must outlive the session. Throws SetupError when the handle cannot
+    // be created.
+    explicit CurlSession(CurlShare* share = nullptr);
     ~CurlSession();
     CurlSession(const CurlSession&) = delete;
     CurlSession& operator=(const CurlSession&) = delete;

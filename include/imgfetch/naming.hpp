@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,6 +23,11 @@ std::string sanitize_file_name(std::string_view name);
 // The percent-decoded, sanitized last path segment of an http(s) URL (via libcurl's URL
 // parser), "index" when the path ends in '/'. Never contains a path separator.
 std::string name_from_url(std::string_view url);
+
+// Pure: the file name a Content-Disposition header value carries (filename*=UTF-8''... is
+// preferred over filename=, quoted or not), reduced to its base name and sanitized; nothing
+// when the header has no usable file name.
+std::optional<std::string> filename_from_content_disposition(std::string_view header);
 
 // The lower-cased extension after the last dot ("" when none).
 std::string extension_of(std::string_view name);
@@ -53,6 +60,20 @@ private:
     // wanted -> the suffix to try next. Names are only ever added, so a suffix found taken
     // stays taken; resuming here keeps a list of a million "index" names linear.
     std::unordered_map<std::string, std::size_t> m_next_suffix;
+};
+
+// A NameAllocator shared by the main thread (list names, in list order) and workers (names
+// from Content-Disposition, at commit time). Thread-safe: one mutex guards the allocator.
+class NameRegistry {
+public:
+    ReservedName reserve(std::string_view wanted) {
+        std::lock_guard lock(m_mutex);
+        return m_names.reserve(wanted);
+    }
+
+private:
+    std::mutex m_mutex; // guards m_names
+    NameAllocator m_names;
 };
 
 } // namespace imgfetch

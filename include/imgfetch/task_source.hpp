@@ -3,6 +3,7 @@
 #include <functional>
 #include <istream>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "imgfetch/task.hpp"
 
 namespace imgfetch {
+
+class NameRegistry;
 
 // The URL lists of a run, opened up front so an unreadable one stops the run before any
 // download (exit code 2).
@@ -33,8 +36,9 @@ private:
 // The main thread's half of the pipeline: reads every list in order, line by line, and
 // turns each line into either a Task for `emit` (with a unique reserved file name) or a
 // result handed straight to `sink` (bad line: failed; URL seen before: duplicate).
-// Returns the number of tasks emitted. Main thread only.
-std::size_t produce_tasks(const ListInputs& lists, ResultSink& sink,
-                          const std::function<void(Task)>& emit);
+// Names are reserved in `names` in list order. Stops early, between lines, once `stop` is
+// requested. Returns the number of tasks emitted. Main thread only.
+std::size_t produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
+                          const std::function<void(Task)>& emit, const std::stop_token& stop = {});
 
 } // namespace imgfetch

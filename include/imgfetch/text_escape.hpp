@@ -10,4 +10,8 @@ namespace imgfetch {
 // and a backslash becomes "\\".
 std::string printable(std::string_view text);
 
+// Pure: the URL with any "user:password@" userinfo replaced by "***@", so credentials never
+// reach a terminal, log or report. Text without "scheme://" is returned unchanged.
+std::string redact_credentials(std::string_view url);
+
 } // namespace imgfetch

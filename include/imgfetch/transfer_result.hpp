@@ -27,6 +27,10 @@ struct TransferResult {
     std::optional<double> end;
     std::string error;                       // empty when none
     std::optional<std::size_t> duplicate_of; // seq of the first occurrence
+
+    // For the retry policy only (not reported):
+    bool retryable = false;              // a transient failure worth another attempt
+    std::optional<double> retry_after_s; // the server's Retry-After, in seconds
 };
 
 } // namespace imgfetch

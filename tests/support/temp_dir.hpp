@@ -46,11 +46,14 @@ inline std::string read_file(const std::filesystem::path& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Sorted names of the entries of a directory.
+// Sorted names of the entries of a directory, except imgfetch's lock file (every run leaves
+// it). Temporaries and anything else do show up.
 inline std::vector<std::string> list_dir(const std::filesystem::path& dir) {
     std::vector<std::string> names;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        names.push_back(entry.path().filename().string());
+        if (entry.path().filename() != ".imgfetch.lock") {
+            names.push_back(entry.path().filename().string());
+        }
     }
     std::sort(names.begin(), names.end());
     return names;

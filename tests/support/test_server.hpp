@@ -1,6 +1,7 @@
 #pragma once
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -47,6 +48,13 @@ public:
         // Enough threads for every keep-alive connection of a 32-worker run.
         m_server.new_task_queue = [] { return new httplib::ThreadPool(64); };
         m_server.set_keep_alive_max_count(1000);
+        // Without it, each keep-alive response waits ~40 ms on Nagle + delayed ACK.
+        m_server.set_tcp_nodelay(true);
+        m_server.set_socket_options([this](int fd) {
+            const int on = 1;
+            ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+            m_listen_fd = fd;
+        });
     }
     ~TestServer() {
         if (!m_thread.joinable()) {
@@ -73,6 +81,10 @@ public:
         if (m_port <= 0) {
             throw std::runtime_error("TestServer: cannot bind 127.0.0.1");
         }
+        // httplib 0.11 listens with a backlog of 5: a burst of connections from a 32-worker
+        // run would overflow it and stall a second on SYN retransmits. Linux applies a second
+        // listen()'s backlog to the listening socket.
+        ::listen(m_listen_fd, 256);
         m_thread = std::jthread([this] { m_server.listen_after_bind(); });
     }
 
@@ -87,6 +99,7 @@ public:
 private:
     httplib::Server m_server;
     int m_port = 0;
+    int m_listen_fd = -1; // set by the socket-options callback during bind, main thread
     std::jthread m_thread;
 };
 

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <memory>
+
+namespace imgfetch {
+
+// A libcurl share handle that lets every worker's session reuse one DNS cache and one TLS
+// session cache (fewer lookups and full handshakes). It shares nothing else: connections and
+// HSTS are not safe to share across threads in libcurl 7.88. Thread-safe through libcurl's
+// lock callbacks, which take one mutex per shared data kind. Must outlive every session using it.
+class CurlShare {
+public:
+    struct Handle; // defined in src/, keeps curl types out of public headers
+
+    CurlShare(); // throws SetupError
+    ~CurlShare();
+    CurlShare(const CurlShare&) = delete;
+    CurlShare& operator=(const CurlShare&) = delete;
+
+    Handle& handle() { return *m_handle; }
+
+private:
+    std::unique_ptr<Handle> m_handle;
+};
+
+} // namespace imgfetch
