@@ -16,7 +16,7 @@ die() {
 packages=(
     build-essential cmake pkg-config
     libcurl4-openssl-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
-    libgtest-dev libcpp-httplib-dev zlib1g-dev
+    libgtest-dev libcpp-httplib-dev zlib1g-dev libssl-dev
 )
 
 for arg in "$@"; do
