@@ -27,7 +27,7 @@ step "dependencies"
 scripts/install-deps.sh
 
 step "build"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DIMGFETCH_BUILD_EXAMPLES=ON >/dev/null
 # Only what the demo runs; scripts/test.sh builds and runs the tests.
 cmake --build build -j"$(nproc)" --target imgfetch demo_server
 
@@ -103,7 +103,7 @@ pool_seconds=$(run_imgfetch pool -j "$jobs")
 
 step "verify"
 for dir in seq pool; do
-    count=$(find "$tmp/$dir" -mindepth 1 -maxdepth 1 -type f | wc -l)
+    count=$(find "$tmp/$dir" -mindepth 1 -maxdepth 1 -type f ! -name .imgfetch.lock | wc -l)
     ((count == images)) || die "$dir/ holds $count files, expected $images"
 done
 for file in "$tmp"/seq/*; do
