@@ -23,7 +23,9 @@ constexpr const char* k_footer = R"(Examples:
 Exit codes:
   0  every URL ended ok (or was a duplicate of one that did)
   1  at least one URL or list line failed
-  2  usage error, unreadable list or unusable output directory)";
+  2  usage error, unreadable list or unusable output directory
+  3  another imgfetch run holds the output directory's lock
+  130, 143  interrupted by SIGINT or SIGTERM (completed files are kept))";
 
 } // namespace
 
