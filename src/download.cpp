@@ -74,6 +74,7 @@ struct Transfer {
     std::uint64_t bytes = 0;         // bytes written to the temporary
     std::size_t discarded = 0;       // bytes of non-2xx bodies dropped
     std::string abort_reason;        // set when we stop the transfer ourselves
+    bool error_body_cut = false;     // a long error body was cut: the HTTP status is the error
     bool interrupted = false;        // stopped because the run is being interrupted
     std::string content_disposition; // of the current response
 
@@ -127,7 +128,8 @@ struct Transfer {
         // The status is read per call: bodies of redirects or errors must never reach a file.
         if (!is_success(response_code())) {
             discarded += size;
-            return discarded <= k_max_discarded_bytes;
+            error_body_cut = discarded > k_max_discarded_bytes;
+            return !error_body_cut;
         }
         // The limit is enforced on the bytes actually delivered: a length the server announced
         // may be absent or false, and libcurl may decode a compressed body into far more.
@@ -279,7 +281,7 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
     if (http_status != 0) {
         result.http_status = http_status;
     }
-    if (code != CURLE_OK) {
+    if (code != CURLE_OK && !transfer.error_body_cut) {
         if (!transfer.abort_reason.empty()) {
             result.error = transfer.abort_reason; // ours: not transient, retrying won't help
             return;

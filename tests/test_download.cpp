@@ -155,6 +155,21 @@ TEST_F(DownloadLink, FailsOnAnHttpErrorWithItsStatusAndSavesNothing) {
     EXPECT_TRUE(list_dir(temp / "out").empty());
 }
 
+TEST_F(DownloadLink, ReportsTheHttpStatusEvenWhenALongErrorBodyIsCut) {
+    server.server().Get("/huge-404.png", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 404;
+        res.set_content(std::string(1'000'000, 'x'), "text/html");
+    });
+
+    const TransferResult result = fetch("/huge-404.png", "huge-404.png");
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_EQ(result.http_status, 404);
+    EXPECT_EQ(result.error, "HTTP 404");
+    EXPECT_FALSE(result.retryable);
+    EXPECT_TRUE(list_dir(temp / "out").empty());
+}
+
 TEST_F(DownloadLink, FailsOnAnEmptyBody) {
     server.server().Get("/empty.png", [](const httplib::Request&, httplib::Response& res) {
         res.set_content("", "image/png");
