@@ -74,6 +74,7 @@ struct Transfer {
     std::uint64_t bytes = 0;         // bytes written to the temporary
     std::size_t discarded = 0;       // bytes of non-2xx bodies dropped
     std::string abort_reason;        // set when we stop the transfer ourselves
+    bool abort_retryable = false;    // our abort is transient (a stall), worth another attempt
     bool error_body_cut = false;     // a long error body was cut: the HTTP status is the error
     bool interrupted = false;        // stopped because the run is being interrupted
     std::string content_disposition; // of the current response
@@ -162,15 +163,20 @@ struct Transfer {
         if (now - last_progress > std::chrono::seconds(ctx.settings.stall_timeout_s)) {
             abort_reason =
                 "stalled: no data for " + std::to_string(ctx.settings.stall_timeout_s) + " s";
+            abort_retryable = true;
             return false;
         }
         return true;
     }
 
-    void on_header(std::string_view line) {
+    // Returns false to abort the transfer.
+    bool on_header(std::string_view line) {
         if (line.rfind("HTTP/", 0) == 0) {
             content_disposition.clear(); // a new response (after a redirect or 100)
-            return;
+            return true;
+        }
+        if (line == "\r\n" || line == "\n") {
+            return on_headers_complete();
         }
         constexpr std::string_view k_name = "content-disposition:";
         if (line.size() > k_name.size()) {
@@ -182,6 +188,22 @@ struct Transfer {
                 content_disposition = std::string(line.substr(k_name.size()));
             }
         }
+        return true;
+    }
+
+    // A success response that announces a body over the limit is refused before any byte
+    // of it is read. Error responses are not: their bodies are never saved.
+    bool on_headers_complete() {
+        const std::uint64_t max_size = ctx.settings.max_size;
+        curl_off_t announced = -1;
+        curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+        if (max_size != 0 && announced > 0 && static_cast<std::uint64_t>(announced) > max_size &&
+            is_success(response_code())) {
+            abort_reason = "larger than --max-size (" + size_text(max_size) + "; announced " +
+                           std::to_string(announced) + ")";
+            return false;
+        }
+        return true;
     }
 
     // libcurl's C callbacks: no exception may cross them.
@@ -207,11 +229,11 @@ struct Transfer {
                                        void* user) {
         const std::size_t total = size * count;
         try {
-            static_cast<Transfer*>(user)->on_header(std::string_view(data, total));
+            return static_cast<Transfer*>(user)->on_header(std::string_view(data, total)) ? total
+                                                                                          : 0;
         } catch (...) {
             return 0; // out of memory: abort
         }
-        return total;
     }
 };
 
@@ -229,8 +251,6 @@ void configure(CURL* easy, CurlSession::Handle& handle, const Task& task,
     curl_easy_setopt(easy, CURLOPT_MAXREDIRS, k_max_redirects);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, settings.connect_timeout_s);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_s * 1000));
-    // A length announced beyond the limit is refused before any byte is read.
-    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(settings.max_size));
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, k_receive_buffer_bytes);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, settings.insecure ? 0L : 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, settings.insecure ? 0L : 2L);
@@ -283,13 +303,11 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
     }
     if (code != CURLE_OK && !transfer.error_body_cut) {
         if (!transfer.abort_reason.empty()) {
-            result.error = transfer.abort_reason; // ours: not transient, retrying won't help
+            result.error = transfer.abort_reason;
+            result.retryable = transfer.abort_retryable; // a stall is; a size limit is not
             return;
         }
-        result.error =
-            code == CURLE_FILESIZE_EXCEEDED
-                ? "larger than --max-size (" + size_text(transfer.ctx.settings.max_size) + ")"
-                : curl_error_text(code, handle);
+        result.error = curl_error_text(code, handle);
         result.retryable = is_transient_curl_error(code);
         return;
     }
