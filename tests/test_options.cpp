@@ -33,32 +33,33 @@ TEST_P(ParseSize, ReadsBytesWithBinarySuffixesAndRejectsEverythingElse) {
     EXPECT_EQ(parse_size(GetParam().text), GetParam().expected) << '"' << GetParam().text << '"';
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    PlainBytes, ParseSize,
-    ::testing::Values(SizeCase{"0", 0}, SizeCase{"1", 1}, SizeCase{"1500", 1500},
-                      SizeCase{"007", 7}, SizeCase{"5B", 5}, SizeCase{"5b", 5},
-                      SizeCase{"18446744073709551615", k_max}));
+INSTANTIATE_TEST_SUITE_P(PlainBytes, ParseSize,
+                         ::testing::Values(SizeCase{"0", 0}, SizeCase{"1", 1},
+                                           SizeCase{"1500", 1500}, SizeCase{"007", 7},
+                                           SizeCase{"5B", 5}, SizeCase{"5b", 5},
+                                           SizeCase{"18446744073709551615", k_max}));
 
-INSTANTIATE_TEST_SUITE_P(
-    Suffixes, ParseSize,
-    ::testing::Values(SizeCase{"10k", 10 * k_kib}, SizeCase{"10K", 10 * k_kib},
-                      SizeCase{"2m", 2 * k_mib}, SizeCase{"2M", 2 * k_mib},
-                      SizeCase{"1g", k_gib}, SizeCase{"1G", k_gib}, SizeCase{"0M", 0},
-                      SizeCase{"1kB", k_kib}, SizeCase{"1KB", k_kib}, SizeCase{"1kb", k_kib},
-                      SizeCase{"1KiB", k_kib}, SizeCase{"1kib", k_kib},
-                      SizeCase{"3MiB", 3 * k_mib}, SizeCase{"3MB", 3 * k_mib},
-                      SizeCase{"1GiB", k_gib}, SizeCase{"4GB", 4 * k_gib}));
+INSTANTIATE_TEST_SUITE_P(Suffixes, ParseSize,
+                         ::testing::Values(SizeCase{"10k", 10 * k_kib}, SizeCase{"10K", 10 * k_kib},
+                                           SizeCase{"2m", 2 * k_mib}, SizeCase{"2M", 2 * k_mib},
+                                           SizeCase{"1g", k_gib}, SizeCase{"1G", k_gib},
+                                           SizeCase{"0M", 0}, SizeCase{"1kB", k_kib},
+                                           SizeCase{"1KB", k_kib}, SizeCase{"1kb", k_kib},
+                                           SizeCase{"1KiB", k_kib}, SizeCase{"1kib", k_kib},
+                                           SizeCase{"3MiB", 3 * k_mib}, SizeCase{"3MB", 3 * k_mib},
+                                           SizeCase{"1GiB", k_gib}, SizeCase{"4GB", 4 * k_gib}));
 
 INSTANTIATE_TEST_SUITE_P(
     Overflow, ParseSize,
-    ::testing::Values(
-        SizeCase{"18446744073709551616", std::nullopt},
-        SizeCase{"99999999999999999999", std::nullopt},
-        SizeCase{"999999999999999999999999999999", std::nullopt},
-        // 2^34 G is exactly 2^64: one too many. One less still fits.
-        SizeCase{"17179869184G", std::nullopt}, SizeCase{"17179869183G", k_max - k_gib + 1},
-        SizeCase{"17592186044416M", std::nullopt}, SizeCase{"18014398509481984k", std::nullopt},
-        SizeCase{"18014398509481983k", k_max - k_kib + 1}));
+    ::testing::Values(SizeCase{"18446744073709551616", std::nullopt},
+                      SizeCase{"99999999999999999999", std::nullopt},
+                      SizeCase{"999999999999999999999999999999", std::nullopt},
+                      // 2^34 G is exactly 2^64: one too many. One less still fits.
+                      SizeCase{"17179869184G", std::nullopt},
+                      SizeCase{"17179869183G", k_max - k_gib + 1},
+                      SizeCase{"17592186044416M", std::nullopt},
+                      SizeCase{"18014398509481984k", std::nullopt},
+                      SizeCase{"18014398509481983k", k_max - k_kib + 1}));
 
 INSTANTIATE_TEST_SUITE_P(
     Malformed, ParseSize,
