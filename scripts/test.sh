@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, and runs the whole test suite three times:
-# a normal build, under ThreadSanitizer, and under AddressSanitizer+UndefinedBehaviorSanitizer.
-# Also checks formatting. Set IMGFETCH_SANITIZERS=0 to run the normal build only.
+# a normal build, under ThreadSanitizer, and under AddressSanitizer+UndefinedBehaviorSanitizer;
+# then runs each libFuzzer target for a bounded time. Also checks formatting.
+# IMGFETCH_SANITIZERS=0 runs the normal build only; IMGFETCH_FUZZ_SECONDS=N (default 20, 0 = skip)
+# sets the fuzzing time per target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +11,7 @@ scripts/install-deps.sh --test
 
 jobs=$(nproc)
 export CTEST_OUTPUT_ON_FAILURE=1
-export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp ${TSAN_OPTIONS:-}"
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1 ${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1 ${UBSAN_OPTIONS:-}"
 
@@ -34,5 +36,9 @@ if [ "${IMGFETCH_SANITIZERS:-1}" != 0 ]; then
         -DIMGFETCH_BUILD_EXAMPLES=OFF
     suite asan-ubsan -DCMAKE_BUILD_TYPE=Debug -DIMGFETCH_SANITIZE=address,undefined \
         -DIMGFETCH_BUILD_EXAMPLES=OFF
+fi
+if [ "${IMGFETCH_FUZZ_SECONDS:-20}" != 0 ]; then
+    section "fuzzing (libFuzzer, ASan+UBSan), ${IMGFETCH_FUZZ_SECONDS:-20} s per target"
+    scripts/fuzz.sh "${IMGFETCH_FUZZ_SECONDS:-20}"
 fi
 section "all test suites passed"

@@ -215,11 +215,13 @@ std::string sanitize_file_name(std::string_view name) {
     if (clean.empty()) {
         return "index";
     }
-    if (is_windows_device_name(clean)) {
-        clean.insert(0, 1, '_');
-    }
+    // Shorten first: shortening strips trailing spaces and dots, which can uncover a device
+    // name ("con" + 300 spaces + "x" -> "con"). A device name is short, so the '_' fits.
     if (clean.size() > k_max_name_bytes) {
         clean = shorten(clean);
+    }
+    if (is_windows_device_name(clean)) {
+        clean.insert(0, 1, '_');
     }
     return clean;
 }
@@ -350,7 +352,7 @@ std::optional<std::string> filename_from_content_disposition(std::string_view he
         const std::size_t first = extended->find('\'');
         const std::size_t second =
             first == std::string::npos ? std::string::npos : extended->find('\'', first + 1);
-        if (second != std::string::npos) {
+        if (second != std::string::npos && second + 1 < extended->size()) {
             raw = percent_decode(std::string_view(*extended).substr(second + 1));
         }
     }

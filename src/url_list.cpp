@@ -47,11 +47,14 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
     return true;
 }
 
-// The text shown for a bad URL: at most k_max_shown_url_bytes of it, cut on a UTF-8
-// character boundary, escaped so that it cannot drive a terminal.
-std::string shown_url(std::string_view url) {
+// The text shown for a bad URL: credentials redacted first (a cut must not keep half a
+// password), then at most k_max_shown_url_bytes, cut on a UTF-8 character boundary. Not
+// escaped here: whoever prints it escapes it once (the log with printable(), the report as JSON).
+std::string shown_url(std::string_view raw_url) {
+    const std::string redacted = redact_credentials(raw_url);
+    const std::string_view url = redacted;
     if (url.size() <= k_max_shown_url_bytes) {
-        return printable(url);
+        return redacted;
     }
     std::size_t cut = k_max_shown_url_bytes;
     // Back off over at most three continuation bytes: a longer run is not UTF-8 anyway.
@@ -59,7 +62,7 @@ std::string shown_url(std::string_view url) {
          ++i) {
         --cut;
     }
-    return printable(url.substr(0, cut)) + "...";
+    return std::string(url.substr(0, cut)) + "...";
 }
 
 // Our own reading of "scheme://authority": the scheme must be http or https and the host,

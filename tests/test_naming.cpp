@@ -321,5 +321,11 @@ TEST(NameAllocator, ManyCopiesOfOneNameStayCheap) {
     EXPECT_EQ(last.name, "index-100000");
 }
 
+TEST(SanitizeFileName, ShorteningNeverUncoversADeviceName) {
+    const std::string name = sanitize_file_name(std::string("con").append(300, ' ').append("x"));
+    EXPECT_EQ(name, "_con");
+    EXPECT_EQ(sanitize_file_name(name), name) << "sanitizing is idempotent";
+}
+
 } // namespace
 } // namespace imgfetch

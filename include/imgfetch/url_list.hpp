@@ -17,7 +17,8 @@ struct ListEntry {
 // A line that carries nothing: blank or a '#' comment.
 struct BlankLine {};
 
-// A line that is not usable; `reason` says why (without the line number).
+// A line that is not usable; `reason` says why (without the line number). It quotes the
+// line's text raw (credentials redacted): printers escape it.
 struct BadLine {
     std::string reason;
 };
