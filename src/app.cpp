@@ -92,7 +92,7 @@ void run_pool(const Shared& run, unsigned jobs) {
 
 int run(const Options& options, std::stop_token stop) {
     // 1. Setup that may fail fatally (exit 2 or 3) happens before any download starts.
-    ListInputs lists(options.lists);
+    ListInputs lists(options.lists, stop);
     const OutputDir dir(options.output_dir);
     const DirLock lock(dir); // one run per directory
     NameRegistry names;

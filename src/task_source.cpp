@@ -1,9 +1,10 @@
 #include "imgfetch/task_source.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iostream>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -15,18 +16,18 @@
 
 namespace imgfetch {
 
-ListInputs::ListInputs(const std::vector<std::string>& paths) {
+ListInputs::ListInputs(const std::vector<std::string>& paths, std::stop_token stop) {
     for (const std::string& path : paths) {
-        if (path == "-") {
-            m_inputs.push_back({"<stdin>", &std::cin});
-            continue;
-        }
-        auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
-        if (!file->is_open()) {
+        const bool is_stdin = path == "-";
+        const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
             throw SetupError("cannot read list '" + path + "': " + std::strerror(errno));
         }
-        m_inputs.push_back({path, file.get()});
-        m_owned.push_back(std::move(file));
+        // Every list, files too: a "file" may be a FIFO or /dev/fd/N from a shell.
+        auto& source =
+            m_sources.emplace_back(std::make_unique<InterruptibleInput>(fd, !is_stdin, stop));
+        auto& stream = m_streams.emplace_back(std::make_unique<std::istream>(source.get()));
+        m_inputs.push_back({is_stdin ? "<stdin>" : path, stream.get(), source.get()});
     }
 }
 
@@ -105,7 +106,7 @@ std::size_t produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSi
         while (!stop.stop_requested() && reader.next(line)) {
             maker.take(input.display_name, line);
         }
-        if (input.stream->bad()) {
+        if (input.source->failed() || input.stream->bad()) {
             throw SetupError("error while reading list '" + input.display_name + "'");
         }
     }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "imgfetch/interruptible_input.hpp"
 #include "imgfetch/result_sink.hpp"
 #include "imgfetch/task.hpp"
 
@@ -19,17 +20,20 @@ class NameRegistry;
 class ListInputs {
 public:
     // `paths` in order; "-" is standard input. Throws SetupError naming an unreadable list.
-    explicit ListInputs(const std::vector<std::string>& paths);
+    // Reading ends early (as end of input) once `stop` is requested, even on an idle pipe.
+    explicit ListInputs(const std::vector<std::string>& paths, std::stop_token stop = {});
     ~ListInputs();
 
     struct Input {
         std::string display_name; // "urls.txt" or "<stdin>"
         std::istream* stream;
+        const InterruptibleInput* source; // tells a read error from the end of input
     };
     const std::vector<Input>& inputs() const { return m_inputs; }
 
 private:
-    std::vector<std::unique_ptr<std::istream>> m_owned;
+    std::vector<std::unique_ptr<InterruptibleInput>> m_sources;
+    std::vector<std::unique_ptr<std::istream>> m_streams;
     std::vector<Input> m_inputs;
 };
 

@@ -1,0 +1,270 @@
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "support/temp_dir.hpp"
+
+extern char** environ;
+
+namespace imgfetch::test {
+
+using namespace std::chrono_literals;
+
+// How a child process ended: `code` when it exited, `signal` when a signal killed it.
+struct ExitStatus {
+    int code = -1;  // exit code; -1 when a signal killed it
+    int signal = 0; // the signal that killed it; 0 when it exited
+
+    friend bool operator==(const ExitStatus&, const ExitStatus&) = default;
+};
+
+inline ExitStatus exited_with(int code) {
+    return {code, 0};
+}
+
+inline std::ostream& operator<<(std::ostream& out, const ExitStatus& status) {
+    if (status.signal != 0) {
+        return out << "killed by signal " << status.signal;
+    }
+    return out << "exit code " << status.code;
+}
+
+// Checks `condition` every few milliseconds until it holds or `deadline` passes; returns
+// whether it held. For conditions nothing can notify us of (a file's content, another
+// process's state). The deadline is a failure bound, never the expected wait.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds deadline = 10s) {
+    const auto until = std::chrono::steady_clock::now() + deadline;
+    for (;;) {
+        if (condition()) {
+            return true;
+        }
+        if (std::chrono::steady_clock::now() >= until) {
+            return false;
+        }
+        std::this_thread::sleep_for(2ms); // a polling interval, not a synchronisation
+    }
+}
+
+// A child process started with posix_spawn, its stdin read from a file (or FIFO), its stdout
+// and stderr written to files, no other descriptor inherited. It starts with the default
+// disposition for the signals the tests care about and an empty signal mask, like a command started
+// from a shell (the test binary ignores SIGPIPE, which a child would otherwise inherit). Owned and
+// used by one test thread. The destructor kills (SIGKILL) and reaps a child that is still running,
+// so a failing test never leaves a process behind.
+class ChildProcess {
+public:
+    struct Io {
+        std::string stdin_path = "/dev/null";
+        std::filesystem::path stdout_path;
+        std::filesystem::path stderr_path;
+    };
+
+    // argv[0] is the program's path. Throws std::system_error when the spawn fails.
+    ChildProcess(const std::vector<std::string>& argv, Io io) : m_io(std::move(io)) {
+        std::vector<std::string> storage = argv;
+        std::vector<char*> raw;
+        for (std::string& arg : storage) {
+            raw.push_back(arg.data());
+        }
+        raw.push_back(nullptr);
+
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, m_io.stdin_path.c_str(), O_RDONLY,
+                                         0);
+        posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, m_io.stdout_path.c_str(),
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, m_io.stderr_path.c_str(),
+                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
+        // Nothing else of ours leaks into the child (the test server's sockets, say).
+        posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
+#endif
+
+        posix_spawnattr_t attributes;
+        posix_spawnattr_init(&attributes);
+        sigset_t defaults;
+        sigemptyset(&defaults);
+        for (const int sig : {SIGINT, SIGTERM, SIGPIPE, SIGXFSZ, SIGHUP, SIGQUIT, SIGUSR2}) {
+            sigaddset(&defaults, sig);
+        }
+        sigset_t empty;
+        sigemptyset(&empty);
+        posix_spawnattr_setsigdefault(&attributes, &defaults);
+        posix_spawnattr_setsigmask(&attributes, &empty);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+        const int rc = posix_spawn(&m_pid, raw[0], &actions, &attributes, raw.data(), environ);
+        posix_spawnattr_destroy(&attributes);
+        posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) {
+            throw std::system_error(rc, std::generic_category(), "posix_spawn " + argv[0]);
+        }
+        // Not reaped yet, so the pid cannot have been reused. Without pidfds (old kernels,
+        // some sandboxes) wait_for_exit() falls back to polling waitpid(WNOHANG).
+        // (Debian 12's <sys/pidfd.h> lacks extern "C", hence the raw system call.)
+        m_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, m_pid, 0));
+    }
+
+    ~ChildProcess() {
+        if (!m_status) {
+            ::kill(m_pid, SIGKILL);
+            int status = 0;
+            ::waitpid(m_pid, &status, 0);
+        }
+        if (m_pidfd >= 0) {
+            ::close(m_pidfd);
+        }
+    }
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    pid_t pid() const {
+        return m_pid;
+    }
+
+    // Sends `sig` to a child that has not been reaped (so the pid is still ours).
+    void send(int sig) const {
+        if (m_status) {
+            throw std::logic_error("ChildProcess::send after the child was reaped");
+        }
+        if (::kill(m_pid, sig) != 0) {
+            throw std::system_error(errno, std::generic_category(), "kill");
+        }
+    }
+
+    // How the child ended, once it has; std::nullopt when it is still running after
+    // `deadline`.
+    std::optional<ExitStatus> wait_for_exit(std::chrono::milliseconds deadline = 10s) {
+        if (m_status) {
+            return m_status;
+        }
+        if (m_pidfd < 0) {
+            eventually([this] { return reap(WNOHANG); }, deadline);
+            return m_status;
+        }
+        const auto until = std::chrono::steady_clock::now() + deadline;
+        while (!reap(WNOHANG)) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                until - std::chrono::steady_clock::now());
+            if (left <= 0ms) {
+                break;
+            }
+            // The pidfd turns readable when the child ends; EINTR or a spurious wake loops.
+            pollfd pfd{m_pidfd, POLLIN, 0};
+            ::poll(&pfd, 1, static_cast<int>(left.count()) + 1);
+        }
+        return m_status;
+    }
+
+    // Whether the child has ended (reaps it if so). Never blocks.
+    bool has_exited() {
+        return reap(WNOHANG);
+    }
+
+    // SIGKILL, then wait: for a child that must not outlive this point (a "crash").
+    ExitStatus kill_and_wait() {
+        if (!m_status) {
+            ::kill(m_pid, SIGKILL);
+            reap(0);
+        }
+        return *m_status;
+    }
+
+    // What the child has written so far.
+    std::string out() const {
+        return read_file(m_io.stdout_path);
+    }
+    std::string err() const {
+        return read_file(m_io.stderr_path);
+    }
+
+    // Waits until the child's stderr contains `text`; false after `deadline` or once the
+    // child has ended without writing it.
+    bool wait_for_stderr(std::string_view text, std::chrono::milliseconds deadline = 10s) {
+        bool found = false;
+        eventually(
+            [&] {
+                // Checked first: once it has ended, everything it wrote is in the file.
+                const bool ended = has_exited();
+                found = err().find(text) != std::string::npos;
+                return found || ended;
+            },
+            deadline);
+        return found;
+    }
+
+private:
+    // Returns whether the child has ended; `options` is 0 (block) or WNOHANG.
+    bool reap(int options) {
+        if (m_status) {
+            return true;
+        }
+        int status = 0;
+        pid_t pid = 0;
+        do {
+            pid = ::waitpid(m_pid, &status, options);
+        } while (pid < 0 && errno == EINTR);
+        if (pid != m_pid) {
+            return false;
+        }
+        m_status =
+            WIFEXITED(status) ? exited_with(WEXITSTATUS(status)) : ExitStatus{-1, WTERMSIG(status)};
+        return true;
+    }
+
+    Io m_io;
+    pid_t m_pid = -1;
+    int m_pidfd = -1;
+    std::optional<ExitStatus> m_status; // set once reaped
+};
+
+// Where the files of one child go: `scratch/NAME.stdout` and `scratch/NAME.stderr`.
+inline ChildProcess::Io child_io(const std::filesystem::path& scratch, const std::string& name,
+                                 const std::string& stdin_path = "/dev/null") {
+    return {stdin_path, scratch / (name + ".stdout"), scratch / (name + ".stderr")};
+}
+
+// The command line of the real imgfetch executable with `args`.
+inline std::vector<std::string> imgfetch_argv(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{IMGFETCH_EXE};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
+// Starts the real imgfetch executable with `args`, without waiting for it.
+inline ChildProcess start_imgfetch(const std::vector<std::string>& args, ChildProcess::Io io) {
+    return ChildProcess(imgfetch_argv(args), std::move(io));
+}
+
+// The command line that runs imgfetch through `/bin/sh -c 'SETUP && exec imgfetch ARGS'`, for
+// shell-only set-up such as `ulimit -f N`. The arguments reach imgfetch as they are, via "$@".
+inline std::vector<std::string> imgfetch_argv_after(const std::string& shell_setup,
+                                                    const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"/bin/sh", "-c", shell_setup + " && exec \"$0\" \"$@\"",
+                                  IMGFETCH_EXE};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+}
+
+} // namespace imgfetch::test
