@@ -2,6 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
 #include "imgfetch/curl_session.hpp"
 #include "imgfetch/curl_share.hpp"
 #include "imgfetch/dir_lock.hpp"
@@ -12,7 +17,9 @@
 #include "imgfetch/report.hpp"
 #include "imgfetch/result_sink.hpp"
 #include "imgfetch/run_clock.hpp"
+#include "imgfetch/setup_error.hpp"
 #include "imgfetch/task_source.hpp"
+#include "imgfetch/text_escape.hpp"
 #include "imgfetch/work_queue.hpp"
 #include "imgfetch/worker_pool.hpp"
 
@@ -38,6 +45,30 @@ DownloadSettings settings_from(const Options& options) {
     settings.retry_delay_s = options.retry_delay_s;
     settings.retry_max_wait_s = options.retry_max_wait_s;
     return settings;
+}
+
+TransferResult interrupted_before_start(std::size_t seq, std::size_t line, const std::string& url) {
+    TransferResult result;
+    result.seq = seq;
+    result.line = line;
+    result.url = redact_credentials(url);
+    result.status = Status::failed;
+    result.error = "interrupted before it started";
+    return result;
+}
+
+// Fails now, before any download, if the report could not be written at the end.
+void check_report_writable(const std::string& path) {
+    if (path.empty()) {
+        return;
+    }
+    const std::string probe = path + ".part";
+    std::ofstream out(probe, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        throw SetupError("cannot write report '" + path + "': " + std::strerror(errno));
+    }
+    out.close();
+    std::remove(probe.c_str());
 }
 
 // What the run shares between the main thread and the workers.
@@ -76,10 +107,20 @@ void run_pool(const Shared& run, unsigned jobs) {
     // On interrupt, closing the queue wakes a main thread blocked in put(); the workers then
     // drain what is queued without downloading it (download_with_retries sees the stop).
     const std::stop_callback close_on_stop(ctx.stop, [&queue] { queue.close(); });
+    const auto put = [&](Task task) {
+        const std::size_t seq = task.seq;
+        const std::size_t line = task.line;
+        const std::string url = task.url;
+        try {
+            queue.put(std::move(task));
+        } catch (const QueueClosed&) {
+            // Interrupted while this task was being put: it was read, so it is reported.
+            run.sink.add(interrupted_before_start(seq, line, url));
+            throw;
+        }
+    };
     try {
-        produce_tasks(
-            run.lists, run.names, run.sink, [&](Task task) { queue.put(std::move(task)); },
-            ctx.stop);
+        produce_tasks(run.lists, run.names, run.sink, put, ctx.stop);
     } catch (const QueueClosed&) {
         // Interrupted while the main thread was putting: stop reading the list.
     }
@@ -93,6 +134,7 @@ void run_pool(const Shared& run, unsigned jobs) {
 int run(const Options& options, std::stop_token stop) {
     // 1. Setup that may fail fatally (exit 2 or 3) happens before any download starts.
     ListInputs lists(options.lists, stop);
+    check_report_writable(options.report_file);
     const OutputDir dir(options.output_dir);
     const DirLock lock(dir); // one run per directory
     NameRegistry names;

@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <stop_token>
 
 #include "imgfetch/app.hpp"
@@ -25,22 +26,25 @@ int main(int argc, char** argv) {
     if (!parsed.options) {
         return parsed.exit_code;
     }
+    int code = 0;
+    std::stop_source stop;
+    std::optional<imgfetch::InterruptWatcher> interrupts;
     try {
         imgfetch::setup_logging(*parsed.options);
         const imgfetch::CurlGlobal curl; // before any thread starts
-        std::stop_source stop;
-        const imgfetch::InterruptWatcher interrupts(stop); // before any other thread starts
-        const int code = imgfetch::run(*parsed.options, stop.get_token());
-        const int signal = interrupts.signal_received();
-        return signal != 0 ? 128 + signal : code;
+        interrupts.emplace(stop);        // before any other thread starts
+        code = imgfetch::run(*parsed.options, stop.get_token());
     } catch (const imgfetch::LockHeld& e) {
         std::cerr << "imgfetch: error: " << e.what() << '\n';
-        return imgfetch::to_int(imgfetch::ExitCode::locked);
+        code = imgfetch::to_int(imgfetch::ExitCode::locked);
     } catch (const imgfetch::SetupError& e) {
         std::cerr << "imgfetch: error: " << e.what() << '\n';
-        return imgfetch::to_int(imgfetch::ExitCode::usage);
+        code = imgfetch::to_int(imgfetch::ExitCode::usage);
     } catch (const std::exception& e) {
         std::cerr << "imgfetch: internal error: " << e.what() << '\n';
-        return imgfetch::to_int(imgfetch::ExitCode::some_failed);
+        code = imgfetch::to_int(imgfetch::ExitCode::some_failed);
     }
+    // An interrupt decides the exit code whatever else happened.
+    const int signal = interrupts ? interrupts->signal_received() : 0;
+    return signal != 0 ? 128 + signal : code;
 }

@@ -55,12 +55,20 @@ void log_result(const TransferResult& result) {
 
 } // namespace
 
-void ResultSink::add(TransferResult result) {
-    log_result(result);
+void ResultSink::add(TransferResult result) noexcept {
+    try {
+        log_result(result);
+    } catch (...) {
+        // A log line that cannot be formatted or written must not lose the result.
+    }
     std::lock_guard lock(m_mutex); // guards m_summary and m_records; held only to store
     count(m_summary, result);
     if (m_keep_records) {
-        m_records.push_back(std::move(result));
+        try {
+            m_records.push_back(std::move(result));
+        } catch (...) {
+            m_records_complete = false; // out of memory: the counts stay right
+        }
     }
 }
 

@@ -19,7 +19,10 @@ namespace imgfetch {
 ListInputs::ListInputs(const std::vector<std::string>& paths, std::stop_token stop) {
     for (const std::string& path : paths) {
         const bool is_stdin = path == "-";
-        const int fd = is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        // O_NONBLOCK: opening a FIFO without a writer must not block (signals are masked in
+        // this thread); reads then block in poll(), where an interrupt can end them.
+        const int fd =
+            is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
             throw SetupError("cannot read list '" + path + "': " + std::strerror(errno));
         }
@@ -66,6 +69,14 @@ public:
 
     std::size_t tasks() const { return m_tasks; }
 
+    void read_error(const std::string& list_name) {
+        TransferResult result;
+        result.seq = m_next_seq++;
+        result.status = Status::failed;
+        result.error = "error while reading list '" + list_name + "'; the rest of it was skipped";
+        m_sink.add(std::move(result));
+    }
+
 private:
     void bad_line(const std::string& list_name, std::size_t number, const std::string& reason) {
         TransferResult result;
@@ -107,7 +118,9 @@ std::size_t produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSi
             maker.take(input.display_name, line);
         }
         if (input.source->failed() || input.stream->bad()) {
-            throw SetupError("error while reading list '" + input.display_name + "'");
+            // Downloads may already be done: a failed line, not a fatal error, keeps the
+            // summary, the report and exit code 1 truthful. The next list still runs.
+            maker.read_error(input.display_name);
         }
     }
     return maker.tasks();

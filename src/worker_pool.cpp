@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "imgfetch/text_escape.hpp"
+
 #include <exception>
 #include <string>
 
@@ -9,14 +11,20 @@ namespace imgfetch {
 
 namespace {
 
-TransferResult failed_result(const Task& task, unsigned worker, std::string error) {
+// Builds the failed result of a task the handler could not finish. Must not throw: it is
+// the last resort, so on allocation failure the strings stay empty.
+TransferResult failed_result(const Task& task, unsigned worker, std::string error) noexcept {
     TransferResult result;
     result.seq = task.seq;
     result.line = task.line;
-    result.url = task.url;
+    try {
+        result.url = redact_credentials(task.url);
+        result.error = std::move(error);
+    } catch (...) {
+        result.error.clear();
+    }
     result.status = Status::failed;
     result.worker = worker;
-    result.error = std::move(error);
     return result;
 }
 
@@ -26,8 +34,16 @@ WorkerPool::WorkerPool(unsigned workers, WorkQueue<Task>& queue, HandlerFactory 
                        ResultSink& sink)
     : m_queue(queue), m_factory(std::move(factory)), m_sink(sink) {
     m_threads.reserve(workers);
-    for (unsigned index = 0; index < workers; ++index) {
-        m_threads.emplace_back([this, index] { run_worker(index); });
+    try {
+        for (unsigned index = 0; index < workers; ++index) {
+            m_threads.emplace_back([this, index] { run_worker(index); });
+        }
+    } catch (...) {
+        // No thread (ulimit -u, pids.max): let the started workers see the end and exit,
+        // or ~jthread would wait forever for workers blocked in get().
+        m_queue.close();
+        join();
+        throw;
     }
 }
 
@@ -63,12 +79,12 @@ void WorkerPool::run_worker(unsigned index) {
 
     while (std::optional<Task> task = m_queue.get()) {
         TaskDoneGuard<Task> done(m_queue); // task_done() runs however this iteration ends
-        if (!handler) {
-            // Keep draining so no task is lost and join() returns; each ends as a failure.
-            m_sink.add(failed_result(*task, index, setup_error));
-            continue;
-        }
         try {
+            if (!handler) {
+                // Keep draining so no task is lost and join() returns; each ends as a failure.
+                m_sink.add(failed_result(*task, index, setup_error));
+                continue;
+            }
             m_sink.add(handler(*task));
         } catch (const std::exception& e) {
             m_sink.add(failed_result(*task, index, std::string("internal error: ") + e.what()));

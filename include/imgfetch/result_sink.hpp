@@ -27,8 +27,9 @@ class ResultSink {
 public:
     explicit ResultSink(bool keep_records) : m_keep_records(keep_records) {}
 
-    // Logs a failed result and records it. Thread-safe.
-    void add(TransferResult result);
+    // Logs a failed result and records it. Thread-safe. Never throws: a result that cannot be
+    // logged or stored (out of memory) is still counted.
+    void add(TransferResult result) noexcept;
 
     Summary summary() const;
 
@@ -41,6 +42,7 @@ private:
     mutable std::mutex m_mutex; // guards m_summary and m_records
     Summary m_summary;
     std::vector<TransferResult> m_records;
+    bool m_records_complete = true;
 };
 
 } // namespace imgfetch

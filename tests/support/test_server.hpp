@@ -86,6 +86,12 @@ public:
         // listen()'s backlog to the listening socket.
         ::listen(m_listen_fd, 256);
         m_thread = std::jthread([this] { m_server.listen_after_bind(); });
+        // One request before any test traffic: httplib initialises some function-local
+        // statics on its first request, and as an uninstrumented library it hides that
+        // initialisation's guard from ThreadSanitizer, which would then report concurrent
+        // first requests as a race.
+        httplib::Client client("127.0.0.1", m_port);
+        client.Get("/imgfetch-test-server-warm-up");
     }
 
     int port() {
