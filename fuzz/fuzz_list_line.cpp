@@ -10,6 +10,7 @@
 #include <string_view>
 #include <variant>
 
+#include "imgfetch/text_escape.hpp"
 #include "imgfetch/url_list.hpp"
 
 namespace {
@@ -36,8 +37,9 @@ void check_parsed(const imgfetch::ParsedLine& parsed) {
         check(entry->name.empty() || (entry->name.front() != ' ' && entry->name.back() != ' '));
     } else if (const auto* bad = std::get_if<imgfetch::BadLine>(&parsed)) {
         check(!bad->reason.empty());
-        // Reasons reach the terminal: they must not carry raw control bytes from the input.
-        for (const char c : bad->reason) {
+        // Reasons quote the line raw; what reaches the terminal is printable(reason), which
+        // must not carry raw control bytes from the input.
+        for (const char c : imgfetch::printable(bad->reason)) {
             const auto byte = static_cast<unsigned char>(c);
             check(byte >= 0x20 && byte != 0x7F);
         }

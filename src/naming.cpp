@@ -216,12 +216,15 @@ std::string sanitize_file_name(std::string_view name) {
         return "index";
     }
     // Shorten first: shortening strips trailing spaces and dots, which can uncover a device
-    // name ("con" + 300 spaces + "x" -> "con"). A device name is short, so the '_' fits.
+    // name ("con" + 300 spaces + "x" -> "con").
     if (clean.size() > k_max_name_bytes) {
         clean = shorten(clean);
     }
     if (is_windows_device_name(clean)) {
         clean.insert(0, 1, '_');
+        if (clean.size() > k_max_name_bytes) { // "con.<196 bytes>": the '_' tipped it over
+            clean = shorten(clean);            // keeps the leading '_', so no device name reappears
+        }
     }
     return clean;
 }

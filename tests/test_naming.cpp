@@ -327,5 +327,11 @@ TEST(SanitizeFileName, ShorteningNeverUncoversADeviceName) {
     EXPECT_EQ(sanitize_file_name(name), name) << "sanitizing is idempotent";
 }
 
+TEST(SanitizeFileName, ADeviceNameCutToTheLimitStaysWithinItAfterItsUnderscore) {
+    const std::string name = sanitize_file_name(std::string("con..").append(300, 'x'));
+    EXPECT_LE(name.size(), k_max_name_bytes);
+    EXPECT_EQ(name.front(), '_');
+}
+
 } // namespace
 } // namespace imgfetch
