@@ -259,13 +259,18 @@ bool has_image_extension(std::string_view name) {
 ReservedName NameAllocator::reserve(std::string_view wanted) {
     const std::string base = wanted.empty() ? std::string("index") : std::string(wanted);
     const bool needs_extension = !has_image_extension(base);
-    std::size_t& next_suffix = m_next_suffix.try_emplace(base, 1).first->second;
-    std::string candidate = next_suffix == 1 ? base : with_suffix(base, next_suffix);
+    // A base is remembered here only once it has collided: most names never do, and one map
+    // entry per distinct URL would be a third of the allocator's memory on a long list.
+    const auto remembered = m_next_suffix.find(base);
+    std::size_t suffix = remembered == m_next_suffix.end() ? 1 : remembered->second;
+    std::string candidate = suffix == 1 ? base : with_suffix(base, suffix);
     while (!is_free(candidate, needs_extension)) {
-        ++next_suffix;
-        candidate = with_suffix(base, next_suffix);
+        ++suffix;
+        candidate = with_suffix(base, suffix);
     }
-    ++next_suffix;
+    if (suffix > 1) {
+        m_next_suffix.insert_or_assign(base, suffix + 1);
+    }
     take(candidate, needs_extension);
     return ReservedName{std::move(candidate), needs_extension};
 }
