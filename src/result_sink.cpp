@@ -79,9 +79,16 @@ Summary ResultSink::summary() const {
 
 std::vector<TransferResult> ResultSink::take_records() {
     std::vector<TransferResult> records;
+    bool complete = true;
     {
         std::lock_guard lock(m_mutex);
         records.swap(m_records);
+        complete = m_records_complete;
+    }
+    if (!complete) {
+        // Nothing is lost silently: the counts are right, but some entries could not be kept.
+        spdlog::error("out of memory while recording results: the report lists only {} of them",
+                      records.size());
     }
     // Sorted outside the lock: the records are ours now.
     std::sort(records.begin(), records.end(),

@@ -42,7 +42,7 @@ private:
     mutable std::mutex m_mutex; // guards m_summary and m_records
     Summary m_summary;
     std::vector<TransferResult> m_records;
-    bool m_records_complete = true;
+    bool m_records_complete = true; // false once a record could not be stored (out of memory)
 };
 
 } // namespace imgfetch
