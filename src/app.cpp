@@ -19,7 +19,6 @@
 #include "imgfetch/run_clock.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/task_source.hpp"
-#include "imgfetch/text_escape.hpp"
 #include "imgfetch/work_queue.hpp"
 #include "imgfetch/worker_pool.hpp"
 
@@ -45,16 +44,6 @@ DownloadSettings settings_from(const Options& options) {
     settings.retry_delay_s = options.retry_delay_s;
     settings.retry_max_wait_s = options.retry_max_wait_s;
     return settings;
-}
-
-TransferResult interrupted_before_start(std::size_t seq, std::size_t line, const std::string& url) {
-    TransferResult result;
-    result.seq = seq;
-    result.line = line;
-    result.url = redact_credentials(url);
-    result.status = Status::failed;
-    result.error = "interrupted before it started";
-    return result;
 }
 
 // Fails now, before any download, if the report could not be written at the end.
@@ -115,7 +104,7 @@ void run_pool(const Shared& run, unsigned jobs) {
             queue.put(std::move(task));
         } catch (const QueueClosed&) {
             // Interrupted while this task was being put: it was read, so it is reported.
-            run.sink.add(interrupted_before_start(seq, line, url));
+            run.sink.add(failed_result(seq, line, url, "interrupted before it started"));
             throw;
         }
     };

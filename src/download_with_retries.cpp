@@ -18,14 +18,12 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
     std::optional<double> first_start;
     for (unsigned attempt = 1;; ++attempt) {
         if (ctx.stop.stop_requested()) {
-            TransferResult result;
-            result.seq = task.seq;
-            result.line = task.line;
-            result.url = redact_credentials(task.url);
+            TransferResult result =
+                failed_result(task.seq, task.line, task.url,
+                              attempt == 1 ? "interrupted before it started" : "interrupted");
             result.worker = worker;
             result.attempts = attempt - 1;
             result.start = first_start;
-            result.error = attempt == 1 ? "interrupted before it started" : "interrupted";
             return result;
         }
         TransferResult result = download_link(session, task, ctx, worker);

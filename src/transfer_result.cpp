@@ -1,5 +1,7 @@
 #include "imgfetch/transfer_result.hpp"
 
+#include "imgfetch/text_escape.hpp"
+
 namespace imgfetch {
 
 std::string_view to_string(Status status) {
@@ -16,6 +18,17 @@ std::string_view to_string(Status status) {
         return "duplicate";
     }
     return "failed";
+}
+
+TransferResult failed_result(std::size_t seq, std::size_t line, const std::string& url,
+                             std::string error) {
+    TransferResult result;
+    result.seq = seq;
+    result.line = line;
+    result.url = redact_credentials(url);
+    result.status = Status::failed;
+    result.error = std::move(error);
+    return result;
 }
 
 } // namespace imgfetch

@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "imgfetch/text_escape.hpp"
-
 #include <exception>
 #include <string>
 
@@ -15,15 +13,13 @@ namespace {
 // the last resort, so on allocation failure the strings stay empty.
 TransferResult failed_result(const Task& task, unsigned worker, std::string error) noexcept {
     TransferResult result;
-    result.seq = task.seq;
-    result.line = task.line;
     try {
-        result.url = redact_credentials(task.url);
-        result.error = std::move(error);
+        result = imgfetch::failed_result(task.seq, task.line, task.url, std::move(error));
     } catch (...) {
-        result.error.clear();
+        result.seq = task.seq;
+        result.line = task.line;
+        result.status = Status::failed;
     }
-    result.status = Status::failed;
     result.worker = worker;
     return result;
 }

@@ -12,6 +12,13 @@ enum class Status { ok, failed, skipped, not_modified, duplicate };
 
 std::string_view to_string(Status status);
 
+struct TransferResult;
+
+// A failed result for the list entry `seq` (line `line`) of `url`, with the URL's credentials
+// redacted: the one way every layer reports a task that did not (or could not) run.
+TransferResult failed_result(std::size_t seq, std::size_t line, const std::string& url,
+                             std::string error);
+
 // The outcome of one list line: a value, never an exception.
 struct TransferResult {
     std::size_t seq = 0;
