@@ -43,6 +43,9 @@ DownloadSettings settings_from(const Options& options) {
     settings.retries = options.retries;
     settings.retry_delay_s = options.retry_delay_s;
     settings.retry_max_wait_s = options.retry_max_wait_s;
+    settings.existing = options.existing;
+    settings.checksum_sha256 = options.checksum_sha256;
+    settings.limit_rate = options.limit_rate;
     return settings;
 }
 

@@ -4,6 +4,7 @@
 #include <stop_token>
 #include <string>
 
+#include "imgfetch/options.hpp"
 #include "imgfetch/run_clock.hpp"
 #include "imgfetch/task.hpp"
 #include "imgfetch/transfer_result.hpp"
@@ -12,8 +13,10 @@ namespace imgfetch {
 
 class CurlSession;
 class CurlShare;
+class HostGate;
 class NameRegistry;
 class OutputDir;
+struct ProgressCounters;
 
 // How every download of a run behaves.
 struct DownloadSettings {
@@ -28,6 +31,9 @@ struct DownloadSettings {
     unsigned retries = 0;
     double retry_delay_s = 1;
     double retry_max_wait_s = 60;
+    ExistingPolicy existing = ExistingPolicy::overwrite; // the command line's default is skip
+    bool checksum_sha256 = false;                        // hash each saved file while it streams
+    std::uint64_t limit_rate = 0; // bytes per second per transfer; 0 = no limit
 };
 
 // What all downloads of a run share. The references are read-only while workers run, or
@@ -36,8 +42,10 @@ struct DownloadContext {
     const DownloadSettings& settings;
     const OutputDir& dir;
     const RunClock& clock;
-    std::stop_token stop;          // requested on SIGINT/SIGTERM: abort, take no new work
-    NameRegistry* names = nullptr; // for --content-disposition names; may be null
+    std::stop_token stop;                 // requested on SIGINT/SIGTERM: abort, take no new work
+    NameRegistry* names = nullptr;        // for --content-disposition names; may be null
+    ProgressCounters* progress = nullptr; // live counters for the progress bar; may be null
+    HostGate* hosts = nullptr;            // per-host Retry-After backoff; may be null
 };
 
 // The one transfer routine, shared by the pool's workers and by --sequential. Downloads

@@ -6,7 +6,16 @@
 #include <string_view>
 #include <vector>
 
+#include "imgfetch/shard.hpp"
+
 namespace imgfetch {
+
+// What to do when a file is already at a URL's target path.
+enum class ExistingPolicy {
+    skip,      // keep it; no request at all (status skipped)
+    overwrite, // download again and replace it
+    update,    // conditional GET: 304 keeps it (not_modified), 200 replaces it
+};
 
 // Everything the command line decides, parsed once and then passed around by const&.
 struct Options {
@@ -29,6 +38,15 @@ struct Options {
     std::string cacert;                              // CA bundle for https; empty = system default
     bool insecure = false;                           // skip TLS certificate verification
     bool content_disposition = false;                // name files after the server's filename
+    ExistingPolicy existing = ExistingPolicy::skip;  // a file already at the target path
+    std::string failed_list_file; // write the failed URLs here, in list format, when not empty
+    bool checksum_sha256 = false; // add each file's SHA-256 to the report
+    bool progress = true;         // live progress bar when stderr is a TTY (--no-progress)
+    std::string timeline_file;    // SVG Gantt chart of the run when not empty
+    unsigned per_host = 0;        // concurrent transfers per host name; 0 = no cap
+    std::uint64_t limit_rate = 0; // bytes per second per transfer; 0 = no limit
+    std::optional<Shard> shard;   // keep only this shard's URLs
+    std::string config_file;      // the --config file that was read, if any
 };
 
 // Pure: "1500", "10k", "2M", "1G" (powers of 1024, case-insensitive, optional trailing "B"

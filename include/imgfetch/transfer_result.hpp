@@ -34,6 +34,11 @@ struct TransferResult {
     std::optional<double> end;
     std::string error;                       // empty when none
     std::optional<std::size_t> duplicate_of; // seq of the first occurrence
+    std::optional<std::string> sha256;       // hex digest of the saved file (--checksum sha256)
+
+    // For --failed-list only (not reported): the list line to run again.
+    std::string source_url; // the URL as listed, credentials included
+    std::string file_name;  // the name reserved for it (a stem when it needed an extension)
 
     // For the retry policy only (not reported):
     bool retryable = false;              // a transient failure worth another attempt

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace imgfetch {
+
+// One slice of a list split across N independent runs: this run keeps the URLs whose
+// stable hash falls in slice `index` (0-based) of `count`.
+struct Shard {
+    unsigned index = 0;
+    unsigned count = 1;
+};
+
+// Pure: "K/N" with 0 <= K < N <= 1,000,000 -> the shard; nothing otherwise.
+std::optional<Shard> parse_shard(std::string_view text);
+
+// Reads an environment variable; nullptr when unset. Injected so tests need no setenv().
+using EnvLookup = std::function<const char*(const char*)>;
+
+// The outcome of --shard auto: a shard, or an error text saying which variable is missing
+// or malformed.
+struct ShardFromEnv {
+    std::optional<Shard> shard;
+    std::string error;
+};
+
+// --shard auto: Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX, with the count from
+// `shards_flag`, --shards N) or Slurm job arrays (SLURM_ARRAY_TASK_ID minus
+// SLURM_ARRAY_TASK_MIN, which defaults to 0, and SLURM_ARRAY_TASK_COUNT; --shards N, when
+// given, must agree). Kubernetes is tried first.
+ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const EnvLookup& env);
+
+// The URL as the shard hash sees it: parsed by libcurl and printed back, so case in the
+// scheme and host, a default port and a fragment make no difference; the raw text when it
+// does not parse.
+std::string normalized_url(std::string_view url);
+
+// Stable across runs, machines and versions: FNV-1a (64-bit) of normalized_url().
+std::uint64_t shard_hash(std::string_view url);
+
+// True when `url` belongs to `shard`.
+bool in_shard(std::string_view url, const Shard& shard);
+
+} // namespace imgfetch
