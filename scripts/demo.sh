@@ -2,14 +2,17 @@
 # The demo: installs the dependencies, builds, starts build/demo_server on 127.0.0.1, downloads its
 # images once with --sequential and once with -j N, checks both copies are identical and prints
 # both timings and the speed-up. Exits non-zero if any step fails.
+# Both runs also draw their --timeline: docs/timeline-sequential.svg and docs/timeline-pool.svg.
 #
-# Environment: DEMO_IMAGES (default 40), DEMO_LATENCY_MS (default 100), DEMO_JOBS (default 8).
+# Environment: DEMO_IMAGES (default 40), DEMO_LATENCY_MS (default 100), DEMO_JOBS (default 8),
+# DEMO_TIMELINE_DIR (default docs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 images=${DEMO_IMAGES:-40}
 latency_ms=${DEMO_LATENCY_MS:-100}
 jobs=${DEMO_JOBS:-8}
+timeline_dir=${DEMO_TIMELINE_DIR:-docs}
 
 die() {
     echo "demo: $*" >&2
@@ -96,10 +99,11 @@ run_imgfetch() {
     elapsed "$tmp/$name.json" "$start" "$end"
 }
 
+mkdir -p "$timeline_dir"
 step "imgfetch --sequential"
-seq_seconds=$(run_imgfetch seq --sequential)
+seq_seconds=$(run_imgfetch seq --sequential --timeline "$timeline_dir/timeline-sequential.svg")
 step "imgfetch -j $jobs"
-pool_seconds=$(run_imgfetch pool -j "$jobs")
+pool_seconds=$(run_imgfetch pool -j "$jobs" --timeline "$timeline_dir/timeline-pool.svg")
 
 step "verify"
 for dir in seq pool; do
@@ -119,3 +123,4 @@ awk -v s="$seq_seconds" -v p="$pool_seconds" -v j="$jobs" 'BEGIN {
     printf "%-14s %8.2f s\n", "-j " j, p
     if (p > 0) { printf "%-14s %8.1fx\n", "speed-up", s / p }
 }'
+echo "timelines: $timeline_dir/timeline-sequential.svg $timeline_dir/timeline-pool.svg"

@@ -6,19 +6,24 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "imgfetch/curl_session.hpp"
 #include "imgfetch/curl_share.hpp"
 #include "imgfetch/dir_lock.hpp"
 #include "imgfetch/download.hpp"
 #include "imgfetch/exit_code.hpp"
+#include "imgfetch/failed_list.hpp"
+#include "imgfetch/host_gate.hpp"
 #include "imgfetch/naming.hpp"
 #include "imgfetch/output_dir.hpp"
+#include "imgfetch/progress.hpp"
 #include "imgfetch/report.hpp"
 #include "imgfetch/result_sink.hpp"
 #include "imgfetch/run_clock.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/task_source.hpp"
+#include "imgfetch/timeline.hpp"
 #include "imgfetch/work_queue.hpp"
 #include "imgfetch/worker_pool.hpp"
 
@@ -63,6 +68,45 @@ void check_report_writable(const std::string& path) {
     std::remove(probe.c_str());
 }
 
+// Whole records cost memory per list line: kept only for the outputs that read them.
+KeepRecords records_to_keep(const Options& options) {
+    if (!options.report_file.empty() || !options.timeline_file.empty()) {
+        return KeepRecords::all;
+    }
+    return options.failed_list_file.empty() ? KeepRecords::none : KeepRecords::failed;
+}
+
+// The files written after the run: failed list, timeline, report. Each is tried even when
+// another could not be written (the failed list matters most for a rerun); then the first
+// failure is thrown (exit code 2), the others logged.
+void write_outputs(const Options& options, const RunInfo& info, const Summary& summary,
+                   const std::vector<TransferResult>& records, bool interrupted) {
+    std::optional<SetupError> first_error;
+    const auto attempt = [&first_error](const auto& write) {
+        try {
+            write();
+        } catch (const SetupError& e) {
+            if (first_error) {
+                spdlog::error("{}", e.what());
+            } else {
+                first_error = e;
+            }
+        }
+    };
+    if (!options.failed_list_file.empty()) {
+        attempt([&] { write_failed_list(options.failed_list_file, records, interrupted); });
+    }
+    if (!options.timeline_file.empty()) {
+        attempt([&] { write_timeline(options.timeline_file, info, records); });
+    }
+    if (!options.report_file.empty()) {
+        attempt([&] { write_json_report(options.report_file, info, summary, records); });
+    }
+    if (first_error) {
+        throw *first_error;
+    }
+}
+
 // What the run shares between the main thread and the workers.
 struct Shared {
     const ListInputs& lists;
@@ -70,21 +114,35 @@ struct Shared {
     ResultSink& sink;
     const DownloadContext& ctx;
     CurlShare& curl_share;
+    const std::optional<Shard>& shard; // --shard: emit only this shard's URLs
 };
 
 // --sequential: no queue, no pool; the main thread runs the same download routine in order.
 void run_sequential(const Shared& run) {
     CurlSession session(&run.curl_share);
+    // Host-wide Retry-After backoff only: one transfer at a time, so --per-host is moot.
+    HostGate hosts(/*per_host=*/0, /*max_deferred=*/1, run.ctx.stop);
+    DownloadContext ctx = run.ctx;
+    ctx.hosts = &hosts;
     produce_tasks(
         run.lists, run.names, run.sink,
-        [&](Task task) { run.sink.add(download_with_retries(session, task, run.ctx, 0)); },
-        run.ctx.stop);
+        [&](Task task) {
+            progress_task_added(ctx.progress);
+            run.sink.add(download_with_retries(session, task, ctx, 0));
+            progress_task_done(ctx.progress);
+        },
+        run.ctx.stop, run.shard);
+    progress_list_read(ctx.progress);
 }
 
 // Pool mode: the main thread fills a bounded queue that `jobs` workers drain.
-void run_pool(const Shared& run, unsigned jobs) {
+void run_pool(const Shared& run, unsigned jobs, unsigned per_host) {
     WorkQueue<Task> queue(jobs * k_queue_slots_per_worker);
-    const DownloadContext& ctx = run.ctx;
+    // --per-host and the host-wide backoff: workers park tasks of a saturated host in the
+    // gate (as many as the queue holds) and go on with other hosts' work.
+    HostGate hosts(per_host, jobs * k_queue_slots_per_worker, run.ctx.stop);
+    DownloadContext ctx = run.ctx; // outlives the pool, like the gate
+    ctx.hosts = &hosts;
     CurlShare& curl_share = run.curl_share;
     // Each worker builds its own CurlSession on its own thread and reuses it (keep-alive).
     WorkerPool pool(
@@ -92,30 +150,32 @@ void run_pool(const Shared& run, unsigned jobs) {
         [&ctx, &curl_share](unsigned worker) -> TaskHandler {
             auto session = std::make_shared<CurlSession>(&curl_share);
             return [session, &ctx, worker](const Task& task) {
-                return download_with_retries(*session, task, ctx, worker);
+                TransferResult result = download_with_retries(*session, task, ctx, worker);
+                progress_task_done(ctx.progress);
+                return result;
             };
         },
-        run.sink);
+        run.sink, &hosts);
     // On interrupt, closing the queue wakes a main thread blocked in put(); the workers then
     // drain what is queued without downloading it (download_with_retries sees the stop).
     const std::stop_callback close_on_stop(ctx.stop, [&queue] { queue.close(); });
     const auto put = [&](Task task) {
-        const std::size_t seq = task.seq;
-        const std::size_t line = task.line;
-        const std::string url = task.url;
+        const Task unqueued = task; // for the result if the queue does not take it
+        progress_task_added(ctx.progress);
         try {
             queue.put(std::move(task));
         } catch (const QueueClosed&) {
             // Interrupted while this task was being put: it was read, so it is reported.
-            run.sink.add(failed_result(seq, line, url, "interrupted before it started"));
+            run.sink.add(failed_result(unqueued, "interrupted before it started"));
             throw;
         }
     };
     try {
-        produce_tasks(run.lists, run.names, run.sink, put, ctx.stop);
+        produce_tasks(run.lists, run.names, run.sink, put, ctx.stop, run.shard);
     } catch (const QueueClosed&) {
         // Interrupted while the main thread was putting: stop reading the list.
     }
+    progress_list_read(ctx.progress);
     queue.join();  // every put has had its task_done
     queue.close(); // workers see the end and exit
     pool.join();
@@ -123,28 +183,45 @@ void run_pool(const Shared& run, unsigned jobs) {
 
 } // namespace
 
-int run(const Options& options, std::stop_token stop) {
+int run(const Options& options, std::stop_token stop, StatusLine* console) {
     // 1. Setup that may fail fatally (exit 2 or 3) happens before any download starts.
     ListInputs lists(options.lists, stop);
     check_report_writable(options.report_file);
+    if (!options.timeline_file.empty()) {
+        check_timeline_writable(options.timeline_file);
+    }
+    if (!options.failed_list_file.empty()) {
+        check_failed_list_writable(options.failed_list_file);
+    }
     const OutputDir dir(options.output_dir);
-    const DirLock lock(dir); // one run per directory
+    const DirLock lock(dir, options.shard); // one run per directory, or one per shard
+    if (options.shard && options.content_disposition) {
+        spdlog::warn("--content-disposition with --shard: names from Content-Disposition are not "
+                     "coordinated between shards; give each shard its own --output directory");
+    }
     NameRegistry names;
-    ResultSink sink(/*keep_records=*/!options.report_file.empty());
+    ResultSink sink(records_to_keep(options));
     CurlShare curl_share;
     const DownloadSettings settings = settings_from(options);
     const RunInfo started{options.sequential ? "sequential" : "pool",
                           options.sequential ? 1U : options.jobs, iso8601_now(), 0.0};
     const RunClock clock;
-    const DownloadContext ctx{settings, dir, clock, stop, &names};
-    const Shared shared{lists, names, sink, ctx, curl_share};
+    // The live progress bar, when main() set up a console for one; erased before the summary.
+    ProgressCounters counters;
+    std::optional<ProgressBar> bar;
+    if (console != nullptr) {
+        bar.emplace(*console, counters);
+    }
+    const DownloadContext ctx{settings, dir, clock, stop, &names, bar ? &counters : nullptr};
+    const Shared shared{lists, names, sink, ctx, curl_share, options.shard};
 
     // 2. The pipeline: list -> tasks -> (queue -> workers ->) download -> sink.
     if (options.sequential) {
         run_sequential(shared);
     } else {
-        run_pool(shared, options.jobs);
+        run_pool(shared, options.jobs, options.per_host);
     }
+    bar.reset();
 
     // 3. Report: summary line, JSON report, exit code.
     RunInfo info = started;
@@ -155,9 +232,7 @@ int run(const Options& options, std::stop_token stop) {
                      "rest of the list was not read");
     }
     spdlog::info("{}", format_summary_line(summary, info));
-    if (!options.report_file.empty()) {
-        write_json_report(options.report_file, info, summary, sink.take_records());
-    }
+    write_outputs(options, info, summary, sink.take_records(), stop.stop_requested());
     return to_int(summary.failed == 0 ? ExitCode::ok : ExitCode::some_failed);
 }
 

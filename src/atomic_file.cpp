@@ -1,8 +1,11 @@
 #include "imgfetch/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <random>
 #include <system_error>
@@ -75,6 +78,24 @@ void AtomicFile::write(const char* data, std::size_t size) {
     }
 }
 
+void AtomicFile::set_modification_time(std::int64_t unix_seconds) {
+    const std::array<timespec, 2> times{timespec{0, UTIME_OMIT},
+                                        timespec{static_cast<time_t>(unix_seconds), 0}};
+    if (::futimens(m_fd, times.data()) != 0) {
+        throw_errno("cannot set the modification time");
+    }
+}
+
+bool AtomicFile::set_extended_attribute(const char* name, std::string_view value) {
+    if (::fsetxattr(m_fd, name, value.data(), value.size(), 0) == 0) {
+        return true;
+    }
+    if (errno == ENOTSUP || errno == EOPNOTSUPP) {
+        return false;
+    }
+    throw_errno(std::string("cannot set extended attribute ") + name);
+}
+
 void AtomicFile::commit(const std::string& final_name) {
     const int fd = m_fd;
     m_fd = -1;
@@ -86,6 +107,72 @@ void AtomicFile::commit(const std::string& final_name) {
         throw_errno("cannot rename to '" + final_name + "'");
     }
     m_committed = true;
+}
+
+namespace {
+
+// Creates "<path>.<random>.part" exclusively and returns its fd; `temp` receives its name.
+int create_temp_beside(const std::string& path, unsigned mode, std::string& temp) {
+    for (int attempt = 0; attempt < k_create_attempts; ++attempt) {
+        temp = path + "." + random_suffix() + ".part";
+        const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                              static_cast<mode_t>(mode));
+        if (fd >= 0) {
+            return fd;
+        }
+        if (errno != EEXIST) {
+            throw_errno("cannot create a temporary file beside it");
+        }
+    }
+    throw std::system_error(EEXIST, std::generic_category(),
+                            "cannot create a temporary file beside it");
+}
+
+// Closes `fd`, unlinks `temp` and throws `error`: errno is saved before the cleanup runs.
+[[noreturn]] void discard_temp(int fd, const std::string& temp, int error, const char* what) {
+    if (fd >= 0) {
+        ::close(fd);
+    }
+    ::unlink(temp.c_str());
+    throw std::system_error(error, std::generic_category(), what);
+}
+
+} // namespace
+
+void write_file_atomically(const std::string& path, std::string_view content, unsigned mode) {
+    std::string temp;
+    const int fd = create_temp_beside(path, mode, temp);
+    const char* data = content.data();
+    std::size_t size = content.size();
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            discard_temp(fd, temp, errno, "write failed");
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    // A failed close can mean lost data (NFS, quotas): the old file stays then.
+    if (::close(fd) != 0) {
+        discard_temp(-1, temp, errno, "close failed");
+    }
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+        discard_temp(-1, temp, errno, "cannot rename the temporary file over it");
+    }
+}
+
+void check_file_writable_atomically(const std::string& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+        throw std::system_error(EISDIR, std::generic_category());
+    }
+    std::string temp;
+    const int fd = create_temp_beside(path, 0600, temp);
+    ::close(fd);
+    ::unlink(temp.c_str());
 }
 
 } // namespace imgfetch

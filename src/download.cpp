@@ -1,16 +1,31 @@
 #include "imgfetch/download.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <chrono>
 #include <exception>
+#include <limits>
+#include <memory>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <system_error>
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "curl_handle.hpp"
 #include "imgfetch/atomic_file.hpp"
 #include "imgfetch/content_check.hpp"
+#include "imgfetch/existing_file.hpp"
 #include "imgfetch/naming.hpp"
 #include "imgfetch/output_dir.hpp"
+#include "imgfetch/rate_pacer.hpp"
+#include "imgfetch/progress.hpp"
 #include "imgfetch/text_escape.hpp"
 
 namespace imgfetch {
@@ -58,6 +73,92 @@ std::string size_text(std::uint64_t bytes) {
     return std::to_string(bytes) + " bytes";
 }
 
+// SHA-256 of a byte stream, fed as it arrives (--checksum sha256). One per transfer.
+class Sha256Stream {
+public:
+    Sha256Stream() : m_context(EVP_MD_CTX_new()) {
+        if (!m_context || EVP_DigestInit_ex(m_context.get(), EVP_sha256(), nullptr) != 1) {
+            throw std::runtime_error("SHA-256 is not available (OpenSSL)");
+        }
+    }
+
+    void update(const char* data, std::size_t size) {
+        if (EVP_DigestUpdate(m_context.get(), data, size) != 1) {
+            throw std::runtime_error("SHA-256 update failed (OpenSSL)");
+        }
+    }
+
+    // The digest as 64 lower-case hex digits; call once.
+    std::string hex_digest() {
+        std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+        unsigned size = 0;
+        if (EVP_DigestFinal_ex(m_context.get(), digest.data(), &size) != 1) {
+            throw std::runtime_error("SHA-256 final failed (OpenSSL)");
+        }
+        static constexpr char k_hex[] = "0123456789abcdef";
+        std::string hex;
+        hex.reserve(2 * size);
+        for (unsigned i = 0; i < size; ++i) {
+            hex.push_back(k_hex[digest[i] >> 4]);
+            hex.push_back(k_hex[digest[i] & 0xF]);
+        }
+        return hex;
+    }
+
+private:
+    struct Free {
+        void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+    };
+    std::unique_ptr<EVP_MD_CTX, Free> m_context;
+};
+
+struct SlistFree {
+    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using HeaderList = std::unique_ptr<curl_slist, SlistFree>;
+
+// The value of a header line named `lower_name` (lower case, colon included), trimmed of
+// spaces and the line end; nothing for another header.
+std::optional<std::string_view> header_value(std::string_view line, std::string_view lower_name) {
+    if (line.size() < lower_name.size()) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < lower_name.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(line[i])) != lower_name[i]) {
+            return std::nullopt;
+        }
+    }
+    std::string_view value = line.substr(lower_name.size());
+    const auto first = value.find_first_not_of(" \t");
+    const auto last = value.find_last_not_of(" \t\r\n");
+    if (first == std::string_view::npos || last == std::string_view::npos || last < first) {
+        return std::string_view{};
+    }
+    return value.substr(first, last - first + 1);
+}
+
+// If-None-Match (the stored ETag) and If-Modified-Since (the file's mtime) for --existing
+// update. Explicit headers rather than CURLOPT_TIMECONDITION: libcurl would also drop a 200
+// body whose Last-Modified is older than the condition, even when the ETag says it changed.
+HeaderList conditional_headers(const ExistingFile& file, const std::optional<std::string>& etag) {
+    curl_slist* list = nullptr;
+    const auto append = [&list](const std::string& line) {
+        curl_slist* grown = curl_slist_append(list, line.c_str());
+        if (grown == nullptr) {
+            curl_slist_free_all(list);
+            throw std::bad_alloc();
+        }
+        list = grown;
+    };
+    if (etag) {
+        append("If-None-Match: " + *etag);
+    }
+    if (const std::string date = http_date(file.mtime_s); !date.empty()) {
+        append("If-Modified-Since: " + date);
+    }
+    return HeaderList(list);
+}
+
 // Everything one transfer needs, owned by the download_link() call (curl's per_transfer).
 struct Transfer {
     Transfer(const Task& task_, const DownloadContext& ctx_, CURL* easy_)
@@ -78,6 +179,12 @@ struct Transfer {
     bool error_body_cut = false;     // a long error body was cut: the HTTP status is the error
     bool interrupted = false;        // stopped because the run is being interrupted
     std::string content_disposition; // of the current response
+    std::string etag;                // of the current response, as sent
+
+    std::optional<ExistingFile> existing;     // --existing update: the file the request is about
+    HeaderList request_headers;               // extra request headers; null when none
+    std::optional<Sha256Stream> digest;       // --checksum sha256
+    RatePacer pacer{ctx.settings.limit_rate}; // --limit-rate, with MAX_RECV_SPEED_LARGE
 
     // Stall detection: the last time a body byte arrived (or the transfer started).
     curl_off_t last_received = 0;
@@ -121,11 +228,18 @@ struct Transfer {
 
     void write_out(const char* data, std::size_t size) {
         file->write(data, size);
+        if (digest) {
+            digest->update(data, size); // the saved bytes, hashed as they stream
+        }
         bytes += size;
     }
 
     // Returns false to abort the transfer.
     bool on_body(const char* data, std::size_t size) {
+        if (ctx.progress != nullptr) {
+            ctx.progress->add_bytes(size);
+        }
+        pacer.pace(size, ctx.stop);
         // The status is read per call: bodies of redirects or errors must never reach a file.
         if (!is_success(response_code())) {
             discarded += size;
@@ -173,6 +287,11 @@ struct Transfer {
     bool on_header(std::string_view line) {
         if (line.rfind("HTTP/", 0) == 0) {
             content_disposition.clear(); // a new response (after a redirect or 100)
+            etag.clear();
+            return true;
+        }
+        if (const auto value = header_value(line, "etag:")) {
+            etag = std::string(*value);
             return true;
         }
         if (line == "\r\n" || line == "\n") {
@@ -252,11 +371,18 @@ void configure(CURL* easy, CurlSession::Handle& handle, const Task& task,
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, settings.connect_timeout_s);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_s * 1000));
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, k_receive_buffer_bytes);
+    curl_easy_setopt(easy, CURLOPT_MAX_RECV_SPEED_LARGE, // --limit-rate; 0 = unlimited
+                     static_cast<curl_off_t>(std::min<std::uint64_t>(
+                         settings.limit_rate, std::numeric_limits<curl_off_t>::max())));
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, settings.insecure ? 0L : 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, settings.insecure ? 0L : 2L);
     if (!settings.cacert.empty()) { // the same for every transfer of a run
         curl_easy_setopt(easy, CURLOPT_CAINFO, settings.cacert.c_str());
     }
+    // The server's Last-Modified becomes the saved file's mtime (CURLINFO_FILETIME_T).
+    curl_easy_setopt(easy, CURLOPT_FILETIME, 1L);
+    // Set on every transfer: the handle is reused, and null clears the previous one's headers.
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.request_headers.get());
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Transfer::write_callback);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Transfer::header_callback);
@@ -294,9 +420,46 @@ std::string final_name_of(const Transfer& transfer) {
     return name;
 }
 
+// Before the rename, so both appear with the file: the server's Last-Modified as its mtime,
+// its ETag in an extended attribute (skipped where the filesystem has none: --existing update
+// then relies on the mtime alone).
+void finish_file(Transfer& transfer, const std::string& final_name) {
+    curl_off_t last_modified = -1;
+    if (curl_easy_getinfo(transfer.easy, CURLINFO_FILETIME_T, &last_modified) == CURLE_OK &&
+        last_modified != -1) {
+        transfer.file->set_modification_time(static_cast<std::int64_t>(last_modified));
+    }
+    if (!is_storable_etag(transfer.etag)) {
+        return;
+    }
+    try {
+        transfer.file->set_extended_attribute(k_etag_attribute, transfer.etag);
+    } catch (const std::system_error& e) {
+        // The file itself is fine; only the next --existing update loses the ETag.
+        spdlog::warn("{}: ETag not stored: {}", printable(final_name), printable(e.what()));
+    }
+}
+
+// --existing update replaced "photo.jpg" with a body of another type, saved as "photo.png":
+// the old file of the same stem goes, or every later run would find it first.
+void remove_replaced_file(const Transfer& transfer, const std::string& final_name) {
+    const Task& task = transfer.task;
+    if (!transfer.existing || transfer.existing->name == final_name || !task.needs_extension ||
+        final_name != task.file_name + "." + transfer.extension) {
+        return;
+    }
+    if (::unlinkat(transfer.ctx.dir.fd(), transfer.existing->name.c_str(), 0) != 0) {
+        spdlog::warn("{}: replaced by {} but not removed", printable(transfer.existing->name),
+                     printable(final_name));
+    }
+}
+
 // Runs the transfer and fills `result` with its status; commits the file on success.
 void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& result) {
-    const CURLcode code = curl_easy_perform(transfer.easy);
+    const CURLcode code = [&transfer] {
+        const ActiveTransfer in_flight(transfer.ctx.progress); // for the progress bar
+        return curl_easy_perform(transfer.easy);
+    }();
     const long http_status = transfer.response_code();
     if (http_status != 0) {
         result.http_status = http_status;
@@ -309,6 +472,12 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
         }
         result.error = curl_error_text(code, handle);
         result.retryable = is_transient_curl_error(code);
+        return;
+    }
+    if (http_status == 304 && transfer.existing) {
+        // Our conditional request was answered "unchanged": keep the file as it is.
+        result.status = Status::not_modified;
+        result.path = transfer.ctx.dir.path_of(transfer.existing->name);
         return;
     }
     if (!is_success(http_status)) {
@@ -332,13 +501,52 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
         }
     }
     const std::string final_name = final_name_of(transfer);
+    finish_file(transfer, final_name);
+    if (transfer.digest) {
+        result.sha256 = transfer.digest->hex_digest();
+    }
     transfer.file->commit(final_name);
+    remove_replaced_file(transfer, final_name);
     result.status = Status::ok;
     result.bytes = transfer.bytes;
     result.path = transfer.ctx.dir.path_of(final_name);
 }
 
+// --existing skip|update: what is already at the task's target path, if it counts.
+std::optional<ExistingFile> existing_file_for(const Task& task, const DownloadContext& ctx) {
+    if (ctx.settings.existing == ExistingPolicy::overwrite) {
+        return std::nullopt;
+    }
+    // With --content-disposition the server's name is known only from a response: only the
+    // name from the URL (or the list) is looked for.
+    return find_existing_file(ctx.dir, task, ctx.settings.any_type);
+}
+
 } // namespace
+
+std::optional<TransferResult> skip_existing(const Task& task, const DownloadContext& ctx,
+                                            unsigned worker) {
+    if (ctx.settings.existing != ExistingPolicy::skip) {
+        return std::nullopt;
+    }
+    const std::optional<ExistingFile> existing = existing_file_for(task, ctx);
+    if (!existing) {
+        return std::nullopt;
+    }
+    TransferResult result;
+    result.seq = task.seq;
+    result.line = task.line;
+    result.url = redact_credentials(task.url);
+    result.source_url = task.url;
+    result.file_name = task.file_name;
+    result.worker = worker;
+    result.status = Status::skipped; // no request at all
+    result.attempts = 0;
+    result.path = ctx.dir.path_of(existing->name);
+    result.start = ctx.clock.seconds_since_start();
+    result.end = result.start;
+    return result;
+}
 
 TransferResult download_link(CurlSession& session, const Task& task, const DownloadContext& ctx,
                              unsigned worker) {
@@ -346,12 +554,26 @@ TransferResult download_link(CurlSession& session, const Task& task, const Downl
     result.seq = task.seq;
     result.line = task.line;
     result.url = redact_credentials(task.url);
+    result.source_url = task.url;
+    result.file_name = task.file_name;
     result.worker = worker;
     result.attempts = 1;
     result.start = ctx.clock.seconds_since_start();
     try {
+        if (auto skipped = skip_existing(task, ctx, worker)) {
+            return *skipped;
+        }
+        std::optional<ExistingFile> existing = existing_file_for(task, ctx);
         CurlSession::Handle& handle = session.handle();
         Transfer transfer{task, ctx, handle.easy};
+        if (existing) { // update: ask only for a changed file
+            transfer.request_headers =
+                conditional_headers(*existing, read_stored_etag(ctx.dir, existing->name));
+            transfer.existing = std::move(existing);
+        }
+        if (ctx.settings.checksum_sha256) {
+            transfer.digest.emplace();
+        }
         configure(handle.easy, handle, task, ctx.settings, transfer);
         perform(transfer, handle, result);
     } catch (const std::exception& e) {
@@ -359,7 +581,7 @@ TransferResult download_link(CurlSession& session, const Task& task, const Downl
         result.error = e.what();
         result.retryable = false;
     }
-    if (result.status != Status::ok && result.error.empty()) {
+    if (result.status == Status::failed && result.error.empty()) {
         result.error = "unknown error";
     }
     result.end = ctx.clock.seconds_since_start();

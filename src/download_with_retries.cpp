@@ -1,8 +1,10 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
 #include "imgfetch/download.hpp"
+#include "imgfetch/host_gate.hpp"
 #include "imgfetch/retry_policy.hpp"
 #include "imgfetch/text_escape.hpp"
 
@@ -15,12 +17,23 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
     thread_local std::mt19937 generator{std::random_device{}()};
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
 
+    // The listed URL's host: a backoff it asks for (even after a redirect) applies to it.
+    const std::string host = ctx.hosts != nullptr ? host_key(task.url) : std::string();
     std::optional<double> first_start;
+    if (ctx.hosts != nullptr) {
+        // A file that is already there needs no request, so no wait for its host either.
+        if (auto skipped = skip_existing(task, ctx, worker)) {
+            return *skipped;
+        }
+    }
     for (unsigned attempt = 1;; ++attempt) {
+        if (ctx.hosts != nullptr) {
+            // No attempt while the host asked every worker to wait; ends early on stop.
+            ctx.hosts->wait_out_backoff(host, ctx.stop);
+        }
         if (ctx.stop.stop_requested()) {
             TransferResult result =
-                failed_result(task.seq, task.line, task.url,
-                              attempt == 1 ? "interrupted before it started" : "interrupted");
+                failed_result(task, attempt == 1 ? "interrupted before it started" : "interrupted");
             result.worker = worker;
             result.attempts = attempt - 1;
             result.start = first_start;
@@ -31,7 +44,17 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
             first_start = result.start;
         }
         result.start = first_start;
-        result.attempts = attempt;
+        result.attempts = result.status == Status::skipped ? 0 : attempt; // skipped: no request
+        if (ctx.hosts != nullptr && result.retry_after_s && result.http_status &&
+            (*result.http_status == 429 || *result.http_status == 503)) {
+            // "Too many requests" / "unavailable" with a Retry-After: the whole host waits,
+            // whether or not this URL is retried.
+            const double pause =
+                std::clamp(*result.retry_after_s, 0.0, settings.retry_max_wait_s);
+            ctx.hosts->back_off(host, pause);
+            spdlog::info("{}: HTTP {} with Retry-After: no request to {} for {:.1f} s",
+                         printable(result.url), *result.http_status, printable(host), pause);
+        }
         if (result.status == Status::ok || !result.retryable || attempt > settings.retries) {
             return result;
         }

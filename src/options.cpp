@@ -333,6 +333,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
             std::cerr << "imgfetch: --shards is only for --shard auto\n";
             return {std::nullopt, 2};
         }
+    } else if (shards) {
+        std::cerr << "imgfetch: --shards N needs --shard auto (or give the shard as --shard K/N)\n";
+        return {std::nullopt, 2};
     }
     if (options.lists.empty()) {
         if (stdin_is_tty) {

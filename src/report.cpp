@@ -44,7 +44,8 @@ json file_entry(const TransferResult& r, const std::vector<TransferResult>& reco
                 {"worker", or_null(r.worker)},
                 {"start", or_null(r.start)},
                 {"end", or_null(r.end)},
-                {"error", or_null(r.error)}};
+                {"error", or_null(r.error)},
+                {"sha256", or_null(r.sha256)}};
 }
 
 double megabytes(std::uint64_t bytes) {

@@ -63,7 +63,9 @@ void ResultSink::add(TransferResult result) noexcept {
     }
     std::lock_guard lock(m_mutex); // guards m_summary and m_records; held only to store
     count(m_summary, result);
-    if (m_keep_records) {
+    const bool keep = m_keep == KeepRecords::all ||
+                      (m_keep == KeepRecords::failed && result.status == Status::failed);
+    if (keep) {
         try {
             m_records.push_back(std::move(result));
         } catch (...) {

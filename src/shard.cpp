@@ -6,6 +6,9 @@
 #include <charconv>
 #include <cstdint>
 #include <memory>
+#include <utility>
+
+#include "imgfetch/text_escape.hpp"
 
 namespace imgfetch {
 
@@ -53,55 +56,81 @@ std::optional<Shard> parse_shard(std::string_view text) {
 }
 
 ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const EnvLookup& env) {
+    // A variable that is set must be a number: a typo in a job script is an error, not
+    // "variable unset" (which could make every task run the same shard).
+    std::string error;
     const auto number = [&](const char* name) -> std::optional<unsigned> {
         const char* value = env(name);
-        return value == nullptr ? std::nullopt : parse_unsigned(value);
-    };
-    const auto bad = [&](const char* name) {
-        const char* value = env(name);
-        return value != nullptr && !parse_unsigned(value);
-    };
-    for (const char* name : {"JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN",
-                             "SLURM_ARRAY_TASK_COUNT"}) {
-        if (bad(name)) {
-            return {std::nullopt, std::string(name) + " is not a number: '" + env(name) + "'"};
+        if (value == nullptr) {
+            return std::nullopt;
         }
-    }
-    if (const auto index = number("JOB_COMPLETION_INDEX")) {
+        auto parsed = parse_unsigned(value);
+        if (!parsed && error.empty()) {
+            error = std::string(name) + " is not a number: '" + printable(value) + "'";
+        }
+        return parsed;
+    };
+    const auto failed = [](std::string text) { return ShardFromEnv{std::nullopt, std::move(text)}; };
+
+    if (env("JOB_COMPLETION_INDEX") != nullptr) {
+        const auto index = number("JOB_COMPLETION_INDEX");
+        if (!index) {
+            return failed(error);
+        }
         if (!shards_flag) {
-            return {std::nullopt,
-                    "JOB_COMPLETION_INDEX is set: give the Job's completions as --shards N"};
+            return failed("JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job): give the Job's "
+                          "completions as --shards N");
         }
         if (auto shard = make_shard(*index, *shards_flag)) {
             return {shard, {}};
         }
-        return {std::nullopt, "JOB_COMPLETION_INDEX=" + std::to_string(*index) +
-                                  " is not below --shards " + std::to_string(*shards_flag)};
+        return failed("JOB_COMPLETION_INDEX=" + std::to_string(*index) + " is not below --shards " +
+                      std::to_string(*shards_flag));
     }
-    if (const auto task_id = number("SLURM_ARRAY_TASK_ID")) {
+    if (env("SLURM_ARRAY_TASK_ID") != nullptr) {
+        const auto task_id = number("SLURM_ARRAY_TASK_ID");
         const auto count = number("SLURM_ARRAY_TASK_COUNT");
-        const unsigned min = number("SLURM_ARRAY_TASK_MIN").value_or(0);
+        const auto min = number("SLURM_ARRAY_TASK_MIN");
+        const auto max = number("SLURM_ARRAY_TASK_MAX");
+        const auto step = number("SLURM_ARRAY_TASK_STEP");
+        if (!error.empty()) {
+            return failed(error);
+        }
         if (!count) {
-            return {std::nullopt, "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not"};
+            return failed("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not");
+        }
+        if (*count == 0 || *count > k_max_shards) {
+            return failed("SLURM_ARRAY_TASK_COUNT=" + std::to_string(*count) +
+                          " is not a number of shards (1 to " + std::to_string(k_max_shards) +
+                          ")");
         }
         if (shards_flag && *shards_flag != *count) {
-            return {std::nullopt,
-                    "--shards " + std::to_string(*shards_flag) +
-                        " disagrees with SLURM_ARRAY_TASK_COUNT=" + std::to_string(*count)};
+            return failed("--shards " + std::to_string(*shards_flag) +
+                          " disagrees with SLURM_ARRAY_TASK_COUNT=" + std::to_string(*count));
         }
-        if (*task_id >= min) {
-            if (auto shard = make_shard(*task_id - min, *count)) {
+        const unsigned first = min.value_or(0);
+        const std::string contiguous = " (use a contiguous array with step 1, such as --array=0-" +
+                                       std::to_string(*count - 1) + ")";
+        // With gaps or a step, COUNT tasks do not cover shards 0..COUNT-1: refuse in every
+        // task rather than leave a slice of the list undone.
+        if ((step && *step != 1) ||
+            (max && (*max < first || *max - first != *count - 1))) {
+            return failed("the Slurm array is not contiguous: SLURM_ARRAY_TASK_MIN=" +
+                          std::to_string(first) + ", _MAX=" + (max ? std::to_string(*max) : "?") +
+                          ", _STEP=" + (step ? std::to_string(*step) : "1") +
+                          ", _COUNT=" + std::to_string(*count) + contiguous);
+        }
+        if (*task_id >= first) {
+            if (auto shard = make_shard(*task_id - first, *count)) {
                 return {shard, {}};
             }
         }
-        return {std::nullopt, "SLURM_ARRAY_TASK_ID=" + std::to_string(*task_id) +
-                                  " minus SLURM_ARRAY_TASK_MIN=" + std::to_string(min) +
-                                  " is not a shard of " + std::to_string(*count) +
-                                  " (use a contiguous array such as --array=0-" +
-                                  std::to_string(*count - 1) + ")"};
+        return failed("SLURM_ARRAY_TASK_ID=" + std::to_string(*task_id) +
+                      " minus SLURM_ARRAY_TASK_MIN=" + std::to_string(first) +
+                      " is not a shard of " + std::to_string(*count) + contiguous);
     }
-    return {std::nullopt, "--shard auto: neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) "
-                          "nor SLURM_ARRAY_TASK_ID (Slurm array) is set"};
+    return failed("neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor SLURM_ARRAY_TASK_ID "
+                  "(Slurm job array) is set; give the shard as --shard K/N");
 }
 
 std::string normalized_url(std::string_view url) {

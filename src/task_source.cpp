@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <variant>
 
+#include <spdlog/spdlog.h>
+
 #include "imgfetch/naming.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/text_escape.hpp"
@@ -41,33 +43,49 @@ namespace {
 // Turns lines into tasks or immediate results. Owned and used by the main thread only.
 class TaskMaker {
 public:
-    TaskMaker(NameRegistry& names, ResultSink& sink, const std::function<void(Task)>& emit)
-        : m_names(names), m_sink(sink), m_emit(emit) {}
+    TaskMaker(NameRegistry& names, ResultSink& sink, const std::function<void(Task)>& emit,
+              const std::optional<Shard>& shard)
+        : m_names(names), m_sink(sink), m_emit(emit), m_shard(shard) {}
 
     void take(const std::string& list_name, const ListReader::Line& line) {
         if (std::holds_alternative<BlankLine>(line.parsed)) {
             return;
         }
         if (const auto* bad = std::get_if<BadLine>(&line.parsed)) {
-            bad_line(list_name, line.number, bad->reason);
+            const std::size_t seq = m_next_seq++;
+            if (!m_shard || m_shard->index == 0) {
+                bad_line(seq, list_name, line.number, bad->reason);
+            }
             return;
         }
         const auto& entry = std::get<ListEntry>(line.parsed);
         const std::size_t seq = m_next_seq++;
-        const auto [first, inserted] = m_first_seq_of_url.try_emplace(entry.url, seq);
+        // Equal URLs hash alike, so a URL and its duplicates are always in the same shard.
+        const auto [first, inserted] =
+            m_first_of_url.try_emplace(entry.url, FirstSeen{seq, is_mine(entry.url)});
+        const bool mine = first->second.mine;
+        if (!mine) {
+            ++m_stats.other_shards;
+        }
         if (!inserted) {
-            duplicate(seq, line.number, entry.url, first->second);
+            if (mine) {
+                duplicate(seq, line.number, entry.url, first->second.seq);
+            }
             return;
         }
+        // Every shard reserves every name, in list order: the names stay an unsharded run's.
         const std::string wanted =
             entry.name.empty() ? name_from_url(entry.url) : sanitize_file_name(entry.name);
         ReservedName reserved = m_names.reserve(wanted);
+        if (!mine) {
+            return;
+        }
         m_emit(
             Task{seq, line.number, entry.url, std::move(reserved.name), reserved.needs_extension});
-        ++m_tasks;
+        ++m_stats.tasks;
     }
 
-    std::size_t tasks() const { return m_tasks; }
+    const ProduceStats& stats() const { return m_stats; }
 
     void read_error(const std::string& list_name) {
         TransferResult result;
@@ -78,9 +96,17 @@ public:
     }
 
 private:
-    void bad_line(const std::string& list_name, std::size_t number, const std::string& reason) {
+    struct FirstSeen {
+        std::size_t seq;
+        bool mine; // in this run's shard (always, unsharded)
+    };
+
+    bool is_mine(const std::string& url) const { return !m_shard || in_shard(url, *m_shard); }
+
+    void bad_line(std::size_t seq, const std::string& list_name, std::size_t number,
+                  const std::string& reason) {
         TransferResult result;
-        result.seq = m_next_seq++;
+        result.seq = seq;
         result.line = number;
         result.status = Status::failed;
         result.error = list_name + ":" + std::to_string(number) + ": " + redact_credentials(reason);
@@ -101,16 +127,18 @@ private:
     NameRegistry& m_names;
     ResultSink& m_sink;
     const std::function<void(Task)>& m_emit;
-    std::unordered_map<std::string, std::size_t> m_first_seq_of_url;
+    const std::optional<Shard> m_shard;
+    std::unordered_map<std::string, FirstSeen> m_first_of_url;
     std::size_t m_next_seq = 0;
-    std::size_t m_tasks = 0;
+    ProduceStats m_stats;
 };
 
 } // namespace
 
-std::size_t produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
-                          const std::function<void(Task)>& emit, const std::stop_token& stop) {
-    TaskMaker maker(names, sink, emit);
+ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
+                           const std::function<void(Task)>& emit, const std::stop_token& stop,
+                           const std::optional<Shard>& shard) {
+    TaskMaker maker(names, sink, emit, shard);
     for (const ListInputs::Input& input : lists.inputs()) {
         ListReader reader(*input.stream);
         ListReader::Line line;
@@ -123,7 +151,11 @@ std::size_t produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSi
             maker.read_error(input.display_name);
         }
     }
-    return maker.tasks();
+    if (shard) {
+        spdlog::debug("shard {}/{}: {} URLs to download, {} left to the other shards", shard->index,
+                      shard->count, maker.stats().tasks, maker.stats().other_shards);
+    }
+    return maker.stats();
 }
 
 } // namespace imgfetch

@@ -26,8 +26,15 @@ TransferResult failed_result(std::size_t seq, std::size_t line, const std::strin
     result.seq = seq;
     result.line = line;
     result.url = redact_credentials(url);
+    result.source_url = url;
     result.status = Status::failed;
     result.error = std::move(error);
+    return result;
+}
+
+TransferResult failed_result(const Task& task, std::string error) {
+    TransferResult result = failed_result(task.seq, task.line, task.url, std::move(error));
+    result.file_name = task.file_name;
     return result;
 }
 

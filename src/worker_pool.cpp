@@ -14,7 +14,7 @@ namespace {
 TransferResult failed_result(const Task& task, unsigned worker, std::string error) noexcept {
     TransferResult result;
     try {
-        result = imgfetch::failed_result(task.seq, task.line, task.url, std::move(error));
+        result = imgfetch::failed_result(task, std::move(error));
     } catch (...) {
         result.seq = task.seq;
         result.line = task.line;
@@ -27,8 +27,8 @@ TransferResult failed_result(const Task& task, unsigned worker, std::string erro
 } // namespace
 
 WorkerPool::WorkerPool(unsigned workers, WorkQueue<Task>& queue, HandlerFactory factory,
-                       ResultSink& sink)
-    : m_queue(queue), m_factory(std::move(factory)), m_sink(sink) {
+                       ResultSink& sink, HostGate* gate)
+    : m_queue(queue), m_factory(std::move(factory)), m_sink(sink), m_gate(gate) {
     m_threads.reserve(workers);
     try {
         for (unsigned index = 0; index < workers; ++index) {
@@ -74,19 +74,41 @@ void WorkerPool::run_worker(unsigned index) {
     }
 
     while (std::optional<Task> task = m_queue.get()) {
-        TaskDoneGuard<Task> done(m_queue); // task_done() runs however this iteration ends
-        try {
-            if (!handler) {
-                // Keep draining so no task is lost and join() returns; each ends as a failure.
-                m_sink.add(failed_result(*task, index, setup_error));
-                continue;
-            }
-            m_sink.add(handler(*task));
-        } catch (const std::exception& e) {
-            m_sink.add(failed_result(*task, index, std::string("internal error: ") + e.what()));
-        } catch (...) {
-            m_sink.add(failed_result(*task, index, "internal error"));
+        if (m_gate == nullptr) {
+            run_task(handler, *task, index, setup_error);
+            continue;
         }
+        std::optional<HostGate::Ticket> ticket;
+        try {
+            ticket = m_gate->admit(*task); // empty: parked in the gate, a holder will run it
+        } catch (...) {
+            // Out of memory before the gate took it: it fails here, like a throwing handler.
+            TaskDoneGuard<Task> done(m_queue);
+            m_sink.add(failed_result(*task, index, "internal error: host gate"));
+        }
+        // Run what the gate hands this worker until it hands nothing: a parked task handed
+        // over by release() already holds its host's slot.
+        while (ticket) {
+            run_task(handler, ticket->task, index, setup_error);
+            ticket = m_gate->release(*ticket);
+        }
+    }
+}
+
+void WorkerPool::run_task(const TaskHandler& handler, const Task& task, unsigned index,
+                          const std::string& setup_error) noexcept {
+    TaskDoneGuard<Task> done(m_queue); // task_done() runs however this ends
+    try {
+        if (!handler) {
+            // Keep draining so no task is lost and join() returns; each ends as a failure.
+            m_sink.add(failed_result(task, index, setup_error));
+            return;
+        }
+        m_sink.add(handler(task));
+    } catch (const std::exception& e) {
+        m_sink.add(failed_result(task, index, std::string("internal error: ") + e.what()));
+    } catch (...) {
+        m_sink.add(failed_result(task, index, "internal error"));
     }
 }
 

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <vector>
+
 #include "imgfetch/report.hpp"
 
 namespace imgfetch {
@@ -53,6 +56,26 @@ TEST(JsonReport, ADuplicatePointsAtThePathOfItsFirstOccurrence) {
 
     EXPECT_EQ(parsed["files"][1]["path"], "images/a.png");
     EXPECT_EQ(parsed["files"][1]["status"], "duplicate");
+}
+
+TEST(JsonReport, FileEntriesKeepTheirKeyOrderWithSha256Last) {
+    TransferResult saved;
+    saved.status = Status::ok;
+    saved.sha256 = std::string(64, 'a');
+    const TransferResult failed;
+
+    const auto parsed =
+        nlohmann::ordered_json::parse(render_json_report({"pool", 1, "t", 0}, {}, {saved, failed}));
+
+    std::vector<std::string> keys;
+    for (const auto& item : parsed["files"][0].items()) {
+        keys.push_back(item.key());
+    }
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"line", "url", "path", "status", "http_status", "bytes",
+                                        "attempts", "worker", "start", "end", "error", "sha256"}));
+    EXPECT_EQ(parsed["files"][0]["sha256"], std::string(64, 'a'));
+    EXPECT_TRUE(parsed["files"][1]["sha256"].is_null()) << "null when not computed";
 }
 
 TEST(Iso8601, LooksLikeUtcWithMilliseconds) {

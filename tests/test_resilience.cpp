@@ -634,13 +634,16 @@ TEST_F(Retries, A503PageLargerThanTheMaxSizeIsStillRetried) {
 TEST_F(RetriesInARun, ARetryWaitDoesNotHoldUpTheOtherWorkers) {
     serve_images();
     Arrivals arrivals;
-    serve_flaky(server, "/slow.png", 503, 1, arrivals, "2");
+    // No Retry-After: that would back off the whole host, these images included (see
+    // test_politeness.cpp). The backoff is 2..4 s (--retry-delay 4, with jitter).
+    serve_flaky(server, "/slow.png", 503, 1, arrivals);
     std::vector<std::string> urls{server.url("/slow.png")};
     for (int i = 0; i < 6; ++i) {
         urls.push_back(server.url("/img/" + std::to_string(i) + ".png"));
     }
     options.lists = {write_list(urls)};
-    options.jobs = 2; // while one worker waits 2 s, the other must take all six images
+    options.retry_delay_s = 4;
+    options.jobs = 2; // while one worker waits 2+ s, the other must take all six images
 
     EXPECT_EQ(run(options), 0);
 

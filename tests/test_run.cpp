@@ -251,11 +251,12 @@ TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
     EXPECT_TRUE(ok["start"].is_number());
     EXPECT_TRUE(ok["end"].is_number());
     EXPECT_TRUE(ok["error"].is_null());
+    EXPECT_TRUE(ok["sha256"].is_null()) << "no --checksum";
     const json& bad = r["files"][1];
-    for (const char* key : {"url", "path", "http_status", "worker", "start", "end"}) {
+    for (const char* key : {"url", "path", "http_status", "worker", "start", "end", "sha256"}) {
         EXPECT_TRUE(bad[key].is_null()) << key;
     }
-    EXPECT_EQ(bad.size(), 11U);
+    EXPECT_EQ(bad.size(), 12U);
 }
 
 TEST_F(RunTest, ListsAreReadInOrder) {

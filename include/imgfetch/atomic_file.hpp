@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace imgfetch {
 
@@ -23,6 +25,15 @@ public:
     // Appends all bytes. Throws std::system_error (e.g. ENOSPC, EFBIG).
     void write(const char* data, std::size_t size);
 
+    // Sets the temporary's modification time (the access time is left alone). Call it after
+    // the last write, which would move it again. Throws std::system_error.
+    void set_modification_time(std::int64_t unix_seconds);
+
+    // Sets an extended attribute on the temporary, so it appears with the file at commit().
+    // Returns false when the filesystem does not support it (ENOTSUP/EOPNOTSUPP); throws
+    // std::system_error for any other error.
+    bool set_extended_attribute(const char* name, std::string_view value);
+
     // Closes (checked) and renames to `final_name`. Throws std::system_error; after a
     // failure the temporary is still removed by the destructor.
     void commit(const std::string& final_name);
@@ -35,5 +46,16 @@ private:
     int m_fd = -1;
     bool m_committed = false;
 };
+
+// Replaces the file at `path` (any directory) with `content` as a whole: written to a
+// temporary beside it ("<path>.<16 hex digits>.part", O_EXCL|O_NOFOLLOW, created with `mode`
+// before the umask), closed (checked) and renamed over `path`. Readers see the old file or the
+// new one, never a part; a failure leaves `path` as it was. Throws std::system_error.
+void write_file_atomically(const std::string& path, std::string_view content, unsigned mode = 0666);
+
+// Throws std::system_error now when write_file_atomically(path, ...) would surely fail later:
+// `path` is a directory, or its directory does not take a new file (probed with a temporary
+// that is removed again). Creates nothing that stays.
+void check_file_writable_atomically(const std::string& path);
 
 } // namespace imgfetch

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stop_token>
 #include <string>
 
@@ -57,11 +58,19 @@ struct DownloadContext {
 TransferResult download_link(CurlSession& session, const Task& task, const DownloadContext& ctx,
                              unsigned worker);
 
+// --existing skip: the `skipped` result (no request made) when a regular file is already at
+// the task's target path; nothing otherwise, or under another policy. download_link() checks
+// it first; download_with_retries() also before waiting out a host's backoff.
+std::optional<TransferResult> skip_existing(const Task& task, const DownloadContext& ctx,
+                                            unsigned worker);
+
 // download_link plus the retry policy: transient failures (connection errors, timeouts, HTTP
 // 408, 429, 5xx) are retried up to settings.retries times after an exponential backoff with
 // jitter, or after the server's Retry-After, capped by retry_max_wait_s. The wait blocks only
 // this caller (one worker) and ends early when ctx.stop is requested. result.attempts counts
 // every attempt; start is the first attempt's start.
+// With ctx.hosts, every attempt first waits out a backoff of the listed URL's host, and a
+// 429 or 503 with Retry-After backs that whole host off (every worker) for that long.
 TransferResult download_with_retries(CurlSession& session, const Task& task,
                                      const DownloadContext& ctx, unsigned worker);
 

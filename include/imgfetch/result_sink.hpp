@@ -19,13 +19,18 @@ struct Summary {
     std::uint64_t bytes = 0;
 };
 
+// Which whole records a ResultSink keeps: all (a report or a timeline), only the failed ones
+// (--failed-list alone), or none.
+enum class KeepRecords { none, failed, all };
+
 // Where every result of a run ends up: workers and the main thread hand results in; the
 // main thread reads them out after the workers have been joined. Counts are always kept;
-// whole records only when `keep_records` (a report was asked for), so memory stays flat
-// otherwise. Thread-safe.
+// whole records only as `keep` says, so memory stays flat otherwise. Thread-safe.
 class ResultSink {
 public:
-    explicit ResultSink(bool keep_records) : m_keep_records(keep_records) {}
+    explicit ResultSink(KeepRecords keep) : m_keep(keep) {}
+    explicit ResultSink(bool keep_records)
+        : ResultSink(keep_records ? KeepRecords::all : KeepRecords::none) {}
 
     // Logs a failed result and records it. Thread-safe. Never throws: a result that cannot be
     // logged or stored (out of memory) is still counted.
@@ -37,7 +42,7 @@ public:
     std::vector<TransferResult> take_records();
 
 private:
-    const bool m_keep_records;
+    const KeepRecords m_keep;
 
     mutable std::mutex m_mutex; // guards m_summary and m_records
     Summary m_summary;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,18 +31,21 @@ struct ShardFromEnv {
 // --shard auto: Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX, with the count from
 // `shards_flag`, --shards N) or Slurm job arrays (SLURM_ARRAY_TASK_ID minus
 // SLURM_ARRAY_TASK_MIN, which defaults to 0, and SLURM_ARRAY_TASK_COUNT; --shards N, when
-// given, must agree). Kubernetes is tried first.
+// given, must agree). Kubernetes is tried first. A Slurm array must be contiguous with step
+// 1 (SLURM_ARRAY_TASK_MAX and _STEP are checked when set), or some shard would never run.
+// Only the variables of the scheduler in use are read and checked.
 ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const EnvLookup& env);
 
 // The URL as the shard hash sees it: parsed by libcurl and printed back, so case in the
-// scheme and host, a default port and a fragment make no difference; the raw text when it
-// does not parse.
+// scheme and host, a default port, a fragment and an empty path ("http://h" vs "http://h/")
+// make no difference; the raw text when it does not parse. Shards of one list must run the
+// same imgfetch build: the output is libcurl's, pinned by the tests' hash table.
 std::string normalized_url(std::string_view url);
 
 // Stable across runs, machines and versions: FNV-1a (64-bit) of normalized_url().
 std::uint64_t shard_hash(std::string_view url);
 
-// True when `url` belongs to `shard`.
+// True when `url` belongs to `shard`: shard_hash(url) % count == index.
 bool in_shard(std::string_view url, const Shard& shard);
 
 } // namespace imgfetch

@@ -3,12 +3,14 @@
 #include <functional>
 #include <istream>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
 #include "imgfetch/interruptible_input.hpp"
 #include "imgfetch/result_sink.hpp"
+#include "imgfetch/shard.hpp"
 #include "imgfetch/task.hpp"
 
 namespace imgfetch {
@@ -37,12 +39,25 @@ private:
     std::vector<Input> m_inputs;
 };
 
+// What produce_tasks() did with the lists' lines.
+struct ProduceStats {
+    std::size_t tasks = 0;        // emitted for download
+    std::size_t other_shards = 0; // URL lines (duplicates included) left to other shards
+};
+
 // The main thread's half of the pipeline: reads every list in order, line by line, and
 // turns each line into either a Task for `emit` (with a unique reserved file name) or a
 // result handed straight to `sink` (bad line: failed; URL seen before: duplicate).
 // Names are reserved in `names` in list order. Stops early, between lines, once `stop` is
-// requested. Returns the number of tasks emitted. Main thread only.
-std::size_t produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
-                          const std::function<void(Task)>& emit, const std::stop_token& stop = {});
+// requested. Main thread only.
+//
+// With a `shard`, only URLs in_shard() become tasks or duplicates; the others are another
+// shard's work: neither emitted nor reported. Names are still reserved for every URL in list
+// order, and every line still takes its seq, so names and seqs equal an unsharded run's and
+// the shards can share one output directory. Bad lines are reported by shard 0 only (each once
+// across the shards); a list's read error by every shard (each one's own read failed).
+ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
+                           const std::function<void(Task)>& emit, const std::stop_token& stop = {},
+                           const std::optional<Shard>& shard = std::nullopt);
 
 } // namespace imgfetch

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "imgfetch/task.hpp"
+
 namespace imgfetch {
 
 enum class Status { ok, failed, skipped, not_modified, duplicate };
@@ -15,9 +17,14 @@ std::string_view to_string(Status status);
 struct TransferResult;
 
 // A failed result for the list entry `seq` (line `line`) of `url`, with the URL's credentials
-// redacted: the one way every layer reports a task that did not (or could not) run.
+// redacted: the one way every layer reports a task that did not (or could not) run. The
+// unredacted URL is kept in source_url for --failed-list.
 TransferResult failed_result(std::size_t seq, std::size_t line, const std::string& url,
                              std::string error);
+
+// The same for a task: also keeps its reserved file name, so --failed-list can run it again
+// under the same name.
+TransferResult failed_result(const Task& task, std::string error);
 
 // The outcome of one list line: a value, never an exception.
 struct TransferResult {

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "imgfetch/host_gate.hpp"
 #include "imgfetch/result_sink.hpp"
 #include "imgfetch/task.hpp"
 #include "imgfetch/transfer_result.hpp"
@@ -24,9 +26,15 @@ using HandlerFactory = std::function<TaskHandler(unsigned worker)>;
 // factory) still yields a failed result: no task is lost silently.
 // The owner puts tasks, calls queue.join(), queue.close(), then join() (or lets the
 // destructor do the last two).
+// With a HostGate (per-host cap and backoff), each task from get() goes through
+// gate->admit(): a task whose host is saturated is parked in the gate and the worker takes
+// the next task from the queue; after a task, gate->release() may hand the worker a parked
+// task to run next. Whoever runs a task calls its task_done(), so join() still waits for
+// parked tasks. The gate must outlive the pool.
 class WorkerPool {
 public:
-    WorkerPool(unsigned workers, WorkQueue<Task>& queue, HandlerFactory factory, ResultSink& sink);
+    WorkerPool(unsigned workers, WorkQueue<Task>& queue, HandlerFactory factory, ResultSink& sink,
+               HostGate* gate = nullptr);
     ~WorkerPool(); // closes the queue and joins every worker
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -36,10 +44,13 @@ public:
 
 private:
     void run_worker(unsigned index);
+    void run_task(const TaskHandler& handler, const Task& task, unsigned index,
+                  const std::string& setup_error) noexcept;
 
     WorkQueue<Task>& m_queue;
     HandlerFactory m_factory; // immutable after construction; each worker calls it once
     ResultSink& m_sink;
+    HostGate* const m_gate; // may be null; thread-safe itself
     std::vector<std::jthread> m_threads; // touched only by the owning thread
 };
 

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace imgfetch::test {
 
@@ -37,14 +38,15 @@ private:
     std::atomic<int> m_peak{0};
 };
 
-// A real HTTP server on 127.0.0.1 and a free port, listening on its own thread.
+// A real HTTP server on 127.0.0.1 (or another loopback address, such as 127.0.0.2 for a
+// second host name) and a free port, listening on its own thread.
 // Register every route with server() first: the server starts on the first port()/url() call
 // (or start()), and routes must not change once its threads run. The socket is listening when
 // start() returns, so clients may connect at once (the accept loop takes them from the
 // backlog). The destructor stops the server and joins its thread.
 class TestServer {
 public:
-    TestServer() {
+    explicit TestServer(std::string address = "127.0.0.1") : m_address(std::move(address)) {
         // Enough threads for every keep-alive connection of a 32-worker run.
         m_server.new_task_queue = [] { return new httplib::ThreadPool(64); };
         m_server.set_keep_alive_max_count(1000);
@@ -77,9 +79,9 @@ public:
         if (m_thread.joinable()) {
             return;
         }
-        m_port = m_server.bind_to_any_port("127.0.0.1");
+        m_port = m_server.bind_to_any_port(m_address);
         if (m_port <= 0) {
-            throw std::runtime_error("TestServer: cannot bind 127.0.0.1");
+            throw std::runtime_error("TestServer: cannot bind " + m_address);
         }
         // httplib 0.11 listens with a backlog of 5: a burst of connections from a 32-worker
         // run would overflow it and stall a second on SYN retransmits. Linux applies a second
@@ -90,7 +92,7 @@ public:
         // statics on its first request, and as an uninstrumented library it hides that
         // initialisation's guard from ThreadSanitizer, which would then report concurrent
         // first requests as a race.
-        httplib::Client client("127.0.0.1", m_port);
+        httplib::Client client(m_address, m_port);
         client.Get("/imgfetch-test-server-warm-up");
     }
 
@@ -99,10 +101,11 @@ public:
         return m_port;
     }
     std::string url(const std::string& path) {
-        return "http://127.0.0.1:" + std::to_string(port()) + path;
+        return "http://" + m_address + ":" + std::to_string(port()) + path;
     }
 
 private:
+    const std::string m_address; // loopback only
     httplib::Server m_server;
     int m_port = 0;
     int m_listen_fd = -1; // set by the socket-options callback during bind, main thread

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "imgfetch/transfer_result.hpp"
+
+namespace imgfetch {
+
+// --failed-list FILE: what failed in a run, as a URL list that `imgfetch FILE` runs again.
+struct FailedList {
+    // In list order, one line per failed result: "URL NAME" for a download (the URL as listed,
+    // credentials included; NAME the name reserved for it, so a rerun saves under the same
+    // name, "-2" suffixes included), "# REASON" for a list line that had no usable URL. Empty
+    // when nothing failed.
+    std::string text;
+    bool has_credentials = false; // some URL carries user:password@: keep the file private
+};
+
+// Pure: the failed list of `records` (in list order; results other than failed are ignored).
+// `interrupted` adds a last comment: lines after the last one read were never read.
+FailedList render_failed_list(const std::vector<TransferResult>& records, bool interrupted);
+
+// Throws SetupError now when the failed list could not be written at the end of the run.
+void check_failed_list_writable(const std::string& path);
+
+// Writes render_failed_list() to `path` through a temporary and a rename, replacing the file
+// (always, empty when nothing failed). The file gets mode 0600 when a URL carries credentials,
+// else 0666 minus the umask. Throws SetupError.
+void write_failed_list(const std::string& path, const std::vector<TransferResult>& records,
+                       bool interrupted);
+
+} // namespace imgfetch
