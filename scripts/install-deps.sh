@@ -3,7 +3,8 @@
 #
 #   scripts/install-deps.sh           build, test and demo dependencies
 #   scripts/install-deps.sh --test    also the tools scripts/test.sh uses (clang-format, git,
-#                                     clang and libFuzzer for the fuzzers, time)
+#                                     clang and libFuzzer for the fuzzers, time, GNU parallel
+#                                     for the shard tests)
 #
 # When every package is already installed, apt is not touched at all, so reruns are fast and work
 # offline. Uses sudo when not run as root; DEBIAN_FRONTEND defaults to noninteractive.
@@ -22,7 +23,7 @@ packages=(
 
 for arg in "$@"; do
     case $arg in
-    --test) packages+=(clang-format git clang libclang-rt-14-dev time) ;;
+    --test) packages+=(clang-format git clang libclang-rt-14-dev time parallel) ;;
     -h | --help)
         sed -n '2,8s/^# \{0,1\}//p' "$0"
         exit 0
