@@ -24,8 +24,8 @@
 #include "imgfetch/existing_file.hpp"
 #include "imgfetch/naming.hpp"
 #include "imgfetch/output_dir.hpp"
-#include "imgfetch/rate_pacer.hpp"
 #include "imgfetch/progress.hpp"
+#include "imgfetch/rate_pacer.hpp"
 #include "imgfetch/text_escape.hpp"
 
 namespace imgfetch {

@@ -49,8 +49,7 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
             (*result.http_status == 429 || *result.http_status == 503)) {
             // "Too many requests" / "unavailable" with a Retry-After: the whole host waits,
             // whether or not this URL is retried.
-            const double pause =
-                std::clamp(*result.retry_after_s, 0.0, settings.retry_max_wait_s);
+            const double pause = std::clamp(*result.retry_after_s, 0.0, settings.retry_max_wait_s);
             ctx.hosts->back_off(host, pause);
             spdlog::info("{}: HTTP {} with Retry-After: no request to {} for {:.1f} s",
                          printable(result.url), *result.http_status, printable(host), pause);

@@ -44,8 +44,8 @@ protected:
         }
         // The codes of spdlog's ansicolor_sink, so the console looks the same with a bar.
         static constexpr std::array<std::string_view, 7> k_colours{
-            "\033[37m",          "\033[36m", "\033[32m", "\033[33m\033[1m", "\033[31m\033[1m",
-            "\033[1m\033[41m", "\033[m"};
+            "\033[37m",        "\033[36m",        "\033[32m", "\033[33m\033[1m",
+            "\033[31m\033[1m", "\033[1m\033[41m", "\033[m"};
         std::string coloured(text.substr(0, msg.color_range_start));
         coloured += k_colours.at(static_cast<std::size_t>(msg.level));
         coloured += text.substr(msg.color_range_start, msg.color_range_end - msg.color_range_start);

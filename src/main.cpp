@@ -31,8 +31,8 @@ int main(int argc, char** argv) {
     std::optional<imgfetch::InterruptWatcher> interrupts;
     try {
         const auto console = imgfetch::setup_logging(*parsed.options); // null: no progress bar
-        const imgfetch::CurlGlobal curl; // before any thread starts
-        interrupts.emplace(stop);        // before any other thread starts
+        const imgfetch::CurlGlobal curl;                               // before any thread starts
+        interrupts.emplace(stop); // before any other thread starts
         code = imgfetch::run(*parsed.options, stop.get_token(), console.get());
     } catch (const imgfetch::LockHeld& e) {
         std::cerr << "imgfetch: error: " << e.what() << '\n';

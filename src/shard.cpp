@@ -70,7 +70,9 @@ ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const E
         }
         return parsed;
     };
-    const auto failed = [](std::string text) { return ShardFromEnv{std::nullopt, std::move(text)}; };
+    const auto failed = [](std::string text) {
+        return ShardFromEnv{std::nullopt, std::move(text)};
+    };
 
     if (env("JOB_COMPLETION_INDEX") != nullptr) {
         const auto index = number("JOB_COMPLETION_INDEX");
@@ -101,8 +103,7 @@ ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const E
         }
         if (*count == 0 || *count > k_max_shards) {
             return failed("SLURM_ARRAY_TASK_COUNT=" + std::to_string(*count) +
-                          " is not a number of shards (1 to " + std::to_string(k_max_shards) +
-                          ")");
+                          " is not a number of shards (1 to " + std::to_string(k_max_shards) + ")");
         }
         if (shards_flag && *shards_flag != *count) {
             return failed("--shards " + std::to_string(*shards_flag) +
@@ -113,8 +114,7 @@ ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const E
                                        std::to_string(*count - 1) + ")";
         // With gaps or a step, COUNT tasks do not cover shards 0..COUNT-1: refuse in every
         // task rather than leave a slice of the list undone.
-        if ((step && *step != 1) ||
-            (max && (*max < first || *max - first != *count - 1))) {
+        if ((step && *step != 1) || (max && (*max < first || *max - first != *count - 1))) {
             return failed("the Slurm array is not contiguous: SLURM_ARRAY_TASK_MIN=" +
                           std::to_string(first) + ", _MAX=" + (max ? std::to_string(*max) : "?") +
                           ", _STEP=" + (step ? std::to_string(*step) : "1") +

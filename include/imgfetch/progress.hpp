@@ -23,11 +23,11 @@ namespace imgfetch {
 // two numbers consistent with each other. Reached through DownloadContext::progress, which is
 // null (and then costs one pointer check) when no bar is drawn.
 struct ProgressCounters {
-    std::atomic<std::uint64_t> total{0};     // tasks handed to the download stage so far
-    std::atomic<bool> total_final{false};    // the whole list has been read
-    std::atomic<std::uint64_t> done{0};      // tasks whose download routine has returned
-    std::atomic<std::uint64_t> bytes{0};     // body bytes received, every attempt included
-    std::atomic<std::uint32_t> active{0};    // transfers in flight (inside libcurl)
+    std::atomic<std::uint64_t> total{0};  // tasks handed to the download stage so far
+    std::atomic<bool> total_final{false}; // the whole list has been read
+    std::atomic<std::uint64_t> done{0};   // tasks whose download routine has returned
+    std::atomic<std::uint64_t> bytes{0};  // body bytes received, every attempt included
+    std::atomic<std::uint32_t> active{0}; // transfers in flight (inside libcurl)
 
     void add_task() { total.fetch_add(1, std::memory_order_relaxed); }
     void list_complete() { total_final.store(true, std::memory_order_relaxed); }
@@ -149,8 +149,8 @@ private:
     void write_all(std::string_view bytes); // m_mutex held
 
     const int m_fd;
-    std::mutex m_mutex;  // guards m_line, m_shown and the writes to m_fd
-    std::string m_line;  // what show() drew last
+    std::mutex m_mutex;   // guards m_line, m_shown and the writes to m_fd
+    std::string m_line;   // what show() drew last
     bool m_shown = false; // is m_line on the screen?
 };
 

@@ -50,7 +50,7 @@ private:
     WorkQueue<Task>& m_queue;
     HandlerFactory m_factory; // immutable after construction; each worker calls it once
     ResultSink& m_sink;
-    HostGate* const m_gate; // may be null; thread-safe itself
+    HostGate* const m_gate;              // may be null; thread-safe itself
     std::vector<std::jthread> m_threads; // touched only by the owning thread
 };
 
