@@ -113,8 +113,15 @@ std::string format_progress_line(const ProgressSnapshot& snapshot, std::size_t w
         if (inner >= k_min_graph_width) {
             const std::uint64_t done = std::min(snapshot.done, snapshot.total);
             const auto filled = static_cast<std::size_t>(done * inner / snapshot.total);
-            text = "[" + std::string(filled, '#') + std::string(inner - filled, '-') + "]" +
-                   std::string(k_separator) + text;
+            std::string graph;
+            graph.reserve(inner + 2 + k_separator.size() + text.size());
+            graph.push_back('[');
+            graph.append(filled, '#');
+            graph.append(inner - filled, '-');
+            graph.push_back(']');
+            graph.append(k_separator);
+            graph.append(text);
+            text = std::move(graph);
         }
     }
     return text;
@@ -174,7 +181,9 @@ void StatusLine::clear() {
     if (!m_shown) {
         return;
     }
-    write_all("\r" + std::string(k_erase_to_end));
+    std::string erase(1, '\r');
+    erase.append(k_erase_to_end);
+    write_all(erase);
     m_shown = false;
     m_line.clear();
 }

@@ -446,8 +446,11 @@ public:
         m_seen.insert(it->second);
         // Notified under the lock: waiters re-check m_seen, which this lock guards.
         m_all_seen.notify_all();
-        if (!m_all_seen.wait_for(lock, 30s, [this] { return m_seen.size() >= m_shards; })) {
+        // After one timeout nobody waits any more: a failing test fails fast.
+        if (!m_all_seen.wait_for(
+                lock, 30s, [this] { return m_seen.size() >= m_shards || m_overlap_timed_out; })) {
             m_overlap_timed_out = true;
+            m_all_seen.notify_all();
         }
     }
 
