@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh           build, test and demo dependencies
 #   scripts/install-deps.sh --test    also the tools scripts/test.sh uses (clang-format, git,
 #                                     clang and libFuzzer for the fuzzers, time, GNU parallel
-#                                     for the shard tests)
+#                                     for the shard tests, nginx for the HTTP/2 tests)
 #
 # When every package is already installed, apt is not touched at all, so reruns are fast and work
 # offline. Uses sudo when not run as root; DEBIAN_FRONTEND defaults to noninteractive.
@@ -23,7 +23,7 @@ packages=(
 
 for arg in "$@"; do
     case $arg in
-    --test) packages+=(clang-format git clang libclang-rt-14-dev time parallel) ;;
+    --test) packages+=(clang-format git clang libclang-rt-14-dev time parallel nginx-light) ;;
     -h | --help)
         sed -n '2,8s/^# \{0,1\}//p' "$0"
         exit 0
@@ -51,6 +51,17 @@ if ((EUID != 0)); then
     command -v sudo >/dev/null || die "not root and sudo is missing; install as root: ${missing[*]}"
     # sudo resets the environment, so hand DEBIAN_FRONTEND over explicitly.
     as_root=(sudo "DEBIAN_FRONTEND=$DEBIAN_FRONTEND")
+fi
+
+# nginx's postinst starts a system nginx on port 80. The tests never use it (they start their own
+# on free ports), and where no init runs (a CI container) /etc/init.d/nginx may start a stray
+# daemon or fail, and fail apt-get with it. Unless a policy-rc.d already decides, one that
+# forbids every service start (as Docker images do) is in place while apt runs.
+policy=/usr/sbin/policy-rc.d
+if [[ " ${missing[*]} " == *" nginx"* && ! -e $policy ]]; then
+    echo "install-deps: service starts forbidden while apt runs (temporary $policy)"
+    "${as_root[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy"
+    trap '"${as_root[@]}" rm -f "$policy"' EXIT
 fi
 
 echo "install-deps: installing ${missing[*]}"

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <mutex>
+#include <vector>
 
 #include "imgfetch/curl_session.hpp"
 #include "imgfetch/curl_share.hpp"
@@ -16,6 +17,7 @@ struct CurlSession::Handle {
     CURL* easy = nullptr;
     CURLSH* share = nullptr;                 // not owned; may be null
     char error_buffer[CURL_ERROR_SIZE] = {}; // filled by libcurl on failure (ERRORBUFFER)
+    std::vector<char> write_buffer; // a transfer's body bytes before one write (download.cpp)
 };
 
 struct CurlShare::Handle {

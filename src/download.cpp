@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -34,6 +35,8 @@ namespace {
 
 constexpr long k_max_redirects = 10;
 constexpr long k_receive_buffer_bytes = 64 * 1024;
+// Body bytes written to the file at once (see Transfer::gathered): most images fit whole.
+constexpr std::size_t k_write_gather_bytes = 64 * 1024;
 // Error bodies (404 pages...) are read and dropped up to this size so the connection can be
 // reused; beyond it the transfer is cut.
 constexpr std::size_t k_max_discarded_bytes = 64 * 1024;
@@ -44,6 +47,23 @@ using SteadyClock = std::chrono::steady_clock;
 
 bool is_success(long http_status) {
     return http_status >= 200 && http_status < 300;
+}
+
+// The report's name for the HTTP version of the last response (CURLINFO_HTTP_VERSION); empty
+// when no response arrived.
+std::string http_version_text(long version) {
+    switch (version) {
+    case CURL_HTTP_VERSION_1_0:
+        return "1.0";
+    case CURL_HTTP_VERSION_1_1:
+        return "1.1";
+    case CURL_HTTP_VERSION_2_0:
+        return "2";
+    case CURL_HTTP_VERSION_3:
+        return "3";
+    default:
+        return "";
+    }
 }
 
 bool is_transient_http_status(long http_status) {
@@ -161,12 +181,18 @@ HeaderList conditional_headers(const ExistingFile& file, const std::optional<std
 
 // Everything one transfer needs, owned by the download_link() call (curl's per_transfer).
 struct Transfer {
-    Transfer(const Task& task_, const DownloadContext& ctx_, CURL* easy_)
-        : task(task_), ctx(ctx_), easy(easy_) {}
+    Transfer(const Task& task_, const DownloadContext& ctx_, CurlSession::Handle& handle)
+        : task(task_), ctx(ctx_), easy(handle.easy), gathered(handle.write_buffer) {
+        gathered.clear(); // a previous transfer may have ended before its last write
+    }
 
     const Task& task;
     const DownloadContext& ctx;
     CURL* easy;
+    // Body bytes gathered for one large write (the session's buffer, reused): libcurl hands a
+    // body over in pieces of at most 16 KiB, and a write per piece was 4 system calls for a
+    // 60 KiB image; now a file up to k_write_gather_bytes is written with one.
+    std::vector<char>& gathered;
 
     std::string pending;             // body bytes held back until the sniff decision
     bool decided = false;            // has the image check run?
@@ -202,15 +228,16 @@ struct Transfer {
         return media_type_of(content_type == nullptr ? "" : content_type);
     }
 
-    // Decides, once, whether the body is an image; on acceptance creates the temporary and
-    // writes what was held back. Returns false (with abort_reason) to stop the transfer.
-    bool decide() {
+    // Decides, once, whether the body is an image from its first bytes `head` (the whole
+    // body so far); on acceptance creates the temporary and writes `head`. Returns false
+    // (with abort_reason) to stop the transfer.
+    bool decide(std::string_view head) {
         decided = true;
         const std::string media = media_type();
-        if (const auto sniffed = sniff_image_extension(pending)) {
+        if (const auto sniffed = sniff_image_extension(head)) {
             extension = *sniffed; // the bytes are the best witness of the format
         } else if (is_image_media_type(media) &&
-                   (media == "image/svg+xml" || !looks_like_markup(pending))) {
+                   (media == "image/svg+xml" || !looks_like_markup(head))) {
             extension = extension_for_media_type(media).value_or("");
         } else if (!ctx.settings.any_type) {
             abort_reason =
@@ -220,18 +247,42 @@ struct Transfer {
             return false;
         }
         file.emplace(ctx.dir);
-        write_out(pending.data(), pending.size());
-        pending.clear();
-        pending.shrink_to_fit();
+        write_out(head.data(), head.size());
         return true;
     }
 
+    // decide() on the bytes held back in `pending`, which are then released.
+    bool decide_pending() {
+        const bool accepted = decide(pending);
+        pending.clear();
+        pending.shrink_to_fit();
+        return accepted;
+    }
+
     void write_out(const char* data, std::size_t size) {
-        file->write(data, size);
+        if (gathered.size() + size > k_write_gather_bytes) {
+            flush();
+        }
+        if (size >= k_write_gather_bytes) {
+            file->write(data, size); // nothing to gain from a copy
+        } else {
+            if (gathered.capacity() < k_write_gather_bytes) {
+                gathered.reserve(k_write_gather_bytes); // once per session
+            }
+            gathered.insert(gathered.end(), data, data + size);
+        }
         if (digest) {
             digest->update(data, size); // the saved bytes, hashed as they stream
         }
         bytes += size;
+    }
+
+    // Writes what write_out() gathered. Throws std::system_error ("write failed: ...").
+    void flush() {
+        if (!gathered.empty()) {
+            file->write(gathered.data(), gathered.size());
+            gathered.clear();
+        }
     }
 
     // Returns false to abort the transfer.
@@ -257,8 +308,12 @@ struct Transfer {
             write_out(data, size);
             return true;
         }
+        if (pending.empty() && size >= k_sniff_bytes) {
+            // The usual case: the first piece is enough to decide on, with no copy.
+            return decide(std::string_view(data, size));
+        }
         pending.append(data, size);
-        return pending.size() < k_sniff_bytes || decide();
+        return pending.size() < k_sniff_bytes || decide_pending();
     }
 
     // Called by libcurl at least about once a second, even when no data flows.
@@ -371,6 +426,13 @@ void configure(CURL* easy, CurlSession::Handle& handle, const Task& task,
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, settings.connect_timeout_s);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_s * 1000));
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, k_receive_buffer_bytes);
+    // HTTP/2 over https when the server offers it by ALPN, HTTP/1.1 otherwise and over plain
+    // http (no cleartext h2c upgrade). libcurl has defaulted to this only since 7.62 (1.1
+    // before); said explicitly, it holds whatever libcurl we run with. One without HTTP/2
+    // refuses the option and stays on 1.1. Workers do not multiplex: each has its own easy
+    // handle, hence its own connection, and runs one transfer at a time on it; -j N to one h2
+    // host means N connections, like N HTTP/1.1 keep-alive connections.
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(easy, CURLOPT_MAX_RECV_SPEED_LARGE, // --limit-rate; 0 = unlimited
                      static_cast<curl_off_t>(std::min<std::uint64_t>(
                          settings.limit_rate, std::numeric_limits<curl_off_t>::max())));
@@ -463,6 +525,9 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
     const long http_status = transfer.response_code();
     if (http_status != 0) {
         result.http_status = http_status;
+        long version = 0;
+        curl_easy_getinfo(transfer.easy, CURLINFO_HTTP_VERSION, &version);
+        result.http_version = http_version_text(version);
     }
     if (code != CURLE_OK && !transfer.error_body_cut) {
         if (!transfer.abort_reason.empty()) {
@@ -495,12 +560,13 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
             result.error = "empty body";
             return;
         }
-        if (!transfer.decide()) {
+        if (!transfer.decide_pending()) {
             result.error = transfer.abort_reason;
             return;
         }
     }
     const std::string final_name = final_name_of(transfer);
+    transfer.flush();
     finish_file(transfer, final_name);
     if (transfer.digest) {
         result.sha256 = transfer.digest->hex_digest();
@@ -522,6 +588,24 @@ std::optional<ExistingFile> existing_file_for(const Task& task, const DownloadCo
     return find_existing_file(ctx.dir, task, ctx.settings.any_type);
 }
 
+// --existing skip found `existing`: the result of a task that needs no request at all.
+TransferResult skipped_result(const Task& task, const DownloadContext& ctx, unsigned worker,
+                              const ExistingFile& existing) {
+    TransferResult result;
+    result.seq = task.seq;
+    result.line = task.line;
+    result.url = redact_credentials(task.url);
+    result.source_url = task.url;
+    result.file_name = task.file_name;
+    result.worker = worker;
+    result.status = Status::skipped; // no request at all
+    result.attempts = 0;
+    result.path = ctx.dir.path_of(existing.name);
+    result.start = ctx.clock.seconds_since_start();
+    result.end = result.start;
+    return result;
+}
+
 } // namespace
 
 std::optional<TransferResult> skip_existing(const Task& task, const DownloadContext& ctx,
@@ -533,19 +617,7 @@ std::optional<TransferResult> skip_existing(const Task& task, const DownloadCont
     if (!existing) {
         return std::nullopt;
     }
-    TransferResult result;
-    result.seq = task.seq;
-    result.line = task.line;
-    result.url = redact_credentials(task.url);
-    result.source_url = task.url;
-    result.file_name = task.file_name;
-    result.worker = worker;
-    result.status = Status::skipped; // no request at all
-    result.attempts = 0;
-    result.path = ctx.dir.path_of(existing->name);
-    result.start = ctx.clock.seconds_since_start();
-    result.end = result.start;
-    return result;
+    return skipped_result(task, ctx, worker, *existing);
 }
 
 TransferResult download_link(CurlSession& session, const Task& task, const DownloadContext& ctx,
@@ -560,12 +632,13 @@ TransferResult download_link(CurlSession& session, const Task& task, const Downl
     result.attempts = 1;
     result.start = ctx.clock.seconds_since_start();
     try {
-        if (auto skipped = skip_existing(task, ctx, worker)) {
-            return *skipped;
-        }
+        // One look serves both policies (a stat per probed name, so only one).
         std::optional<ExistingFile> existing = existing_file_for(task, ctx);
+        if (existing && ctx.settings.existing == ExistingPolicy::skip) {
+            return skipped_result(task, ctx, worker, *existing);
+        }
         CurlSession::Handle& handle = session.handle();
-        Transfer transfer{task, ctx, handle.easy};
+        Transfer transfer{task, ctx, handle};
         if (existing) { // update: ask only for a changed file
             transfer.request_headers =
                 conditional_headers(*existing, read_stored_etag(ctx.dir, existing->name));

@@ -18,18 +18,30 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
 
     // The listed URL's host: a backoff it asks for (even after a redirect) applies to it.
-    const std::string host = ctx.hosts != nullptr ? host_key(task.url) : std::string();
+    // Parsed only once a backoff exists in the run (a URL parse per task otherwise).
+    std::optional<std::string> parsed_host;
+    const auto host = [&]() -> const std::string& {
+        if (!parsed_host) {
+            parsed_host = host_key(task.url);
+        }
+        return *parsed_host;
+    };
+    const auto backoffs_possible = [&ctx] {
+        return ctx.hosts != nullptr && ctx.hosts->has_backoffs();
+    };
     std::optional<double> first_start;
-    if (ctx.hosts != nullptr) {
+    if (backoffs_possible() && ctx.hosts->backed_off(host())) {
         // A file that is already there needs no request, so no wait for its host either.
+        // Looked for only when there is a wait to spare: download_link() looks anyway, and
+        // each look is a stat per probed name.
         if (auto skipped = skip_existing(task, ctx, worker)) {
             return *skipped;
         }
     }
     for (unsigned attempt = 1;; ++attempt) {
-        if (ctx.hosts != nullptr) {
+        if (backoffs_possible()) {
             // No attempt while the host asked every worker to wait; ends early on stop.
-            ctx.hosts->wait_out_backoff(host, ctx.stop);
+            ctx.hosts->wait_out_backoff(host(), ctx.stop);
         }
         if (ctx.stop.stop_requested()) {
             TransferResult result =
@@ -50,9 +62,9 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
             // "Too many requests" / "unavailable" with a Retry-After: the whole host waits,
             // whether or not this URL is retried.
             const double pause = std::clamp(*result.retry_after_s, 0.0, settings.retry_max_wait_s);
-            ctx.hosts->back_off(host, pause);
+            ctx.hosts->back_off(host(), pause);
             spdlog::info("{}: HTTP {} with Retry-After: no request to {} for {:.1f} s",
-                         printable(result.url), *result.http_status, printable(host), pause);
+                         printable(result.url), *result.http_status, printable(host()), pause);
         }
         if (result.status == Status::ok || !result.retryable || attempt > settings.retries) {
             return result;

@@ -187,6 +187,7 @@ void HostGate::back_off(const std::string& host, double seconds) {
     const std::lock_guard lock(m_mutex);
     Host& entry = m_hosts.try_emplace(host).first->second;
     entry.backoff_until = std::max(entry.backoff_until, until);
+    m_any_backoff.store(true, std::memory_order_release);
     // No notify: waiters on a backoff wake at its old deadline and re-read the new one, and
     // a longer backoff never lets a waiting admit() proceed.
 }
@@ -208,6 +209,12 @@ bool HostGate::wait_out_backoff(const std::string& host, const std::stop_token& 
         // re-reads the deadline, which another 429 may have extended.
         m_backoff_timer.wait_until(lock, stop, until, [] { return false; });
     }
+}
+
+bool HostGate::backed_off(const std::string& host) const {
+    const std::lock_guard lock(m_mutex);
+    const auto found = m_hosts.find(host);
+    return found != m_hosts.end() && backed_off_locked(found->second, Clock::now());
 }
 
 unsigned HostGate::active(const std::string& host) const {

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <mutex>
@@ -95,7 +96,14 @@ std::shared_ptr<StatusLine> setup_logging(const Options& options) {
     }
 
     auto logger = std::make_shared<spdlog::logger>("imgfetch", sinks.begin(), sinks.end());
-    logger->set_level(spdlog::level::debug); // each sink filters on its own level
+    // Each sink filters on its own level; the logger's is the lowest of them, so a line no
+    // sink wants (a per-file debug line without -v or --log-file) is dropped before it is
+    // formatted, and SPDLOG-level guards (should_log) on the hot path see it off.
+    spdlog::level::level_enum lowest = spdlog::level::off;
+    for (const auto& sink : sinks) {
+        lowest = std::min(lowest, sink->level());
+    }
+    logger->set_level(lowest);
     logger->flush_on(spdlog::level::warn);
     spdlog::set_default_logger(logger);
     return status_line;

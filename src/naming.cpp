@@ -259,38 +259,50 @@ bool has_image_extension(std::string_view name) {
 ReservedName NameAllocator::reserve(std::string_view wanted) {
     const std::string base = wanted.empty() ? std::string("index") : std::string(wanted);
     const bool needs_extension = !has_image_extension(base);
-    // A base is remembered here only once it has collided: most names never do, and one map
-    // entry per distinct URL would be a third of the allocator's memory on a long list.
-    const auto remembered = m_next_suffix.find(base);
-    std::size_t suffix = remembered == m_next_suffix.end() ? 1 : remembered->second;
-    std::string candidate = suffix == 1 ? base : with_suffix(base, suffix);
+    std::size_t suffix = 1;
+    std::string candidate = base;
+    if (!is_free(candidate, needs_extension)) {
+        // Only a base found taken can have collided before (names are only ever added), so
+        // most names need no next_suffix look-up.
+        const std::optional<std::uint64_t> remembered = m_taken.find(key(next_suffix, base));
+        suffix = remembered ? static_cast<std::size_t>(*remembered) : 2;
+        candidate = with_suffix(base, suffix);
+    }
     while (!is_free(candidate, needs_extension)) {
         ++suffix;
         candidate = with_suffix(base, suffix);
     }
     if (suffix > 1) {
-        m_next_suffix.insert_or_assign(base, suffix + 1);
+        m_taken.assign(key(next_suffix, base), suffix + 1);
     }
     take(candidate, needs_extension);
     return ReservedName{std::move(candidate), needs_extension};
 }
 
-bool NameAllocator::is_free(const std::string& name, bool needs_extension) const {
+const std::string& NameAllocator::key(Kind kind, std::string_view name) {
+    m_key.assign(1, static_cast<char>(kind));
+    m_key += name;
+    return m_key;
+}
+
+bool NameAllocator::is_free(const std::string& name, bool needs_extension) {
     if (needs_extension) {
         // "name" becomes "name.<ext>": it must not be the stem of any name, open or complete.
-        return !m_open_stems.contains(name) && !m_full_name_stems.contains(name) &&
-               !m_full_names.contains(name);
+        return !m_taken.contains(key(open_stem, name)) &&
+               !m_taken.contains(key(full_name_stem, name)) &&
+               !m_taken.contains(key(full_name, name));
     }
-    return !m_full_names.contains(name) && !m_open_stems.contains(std::string(stem_of(name)));
+    return !m_taken.contains(key(full_name, name)) &&
+           !m_taken.contains(key(open_stem, stem_of(name)));
 }
 
 void NameAllocator::take(const std::string& name, bool needs_extension) {
     if (needs_extension) {
-        m_open_stems.insert(name);
+        m_taken.try_emplace(key(open_stem, name), 0);
         return;
     }
-    m_full_names.insert(name);
-    ++m_full_name_stems[std::string(stem_of(name))];
+    m_taken.try_emplace(key(full_name, name), 0);
+    m_taken.try_emplace(key(full_name_stem, stem_of(name)), 0);
 }
 
 namespace {

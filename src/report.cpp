@@ -39,6 +39,7 @@ json file_entry(const TransferResult& r, const std::vector<TransferResult>& reco
                 {"path", or_null(path)},
                 {"status", std::string(to_string(r.status))},
                 {"http_status", or_null(r.http_status)},
+                {"http_version", or_null(r.http_version)},
                 {"bytes", r.bytes},
                 {"attempts", r.attempts},
                 {"worker", or_null(r.worker)},

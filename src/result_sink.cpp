@@ -34,6 +34,10 @@ void count(Summary& summary, const TransferResult& result) {
 
 void log_result(const TransferResult& result) {
     // Logged outside the sink's lock: spdlog's _mt sinks serialise lines themselves.
+    // Per-file lines are debug: skip escaping the URL and path when nobody will see them.
+    if (result.status != Status::failed && !spdlog::should_log(spdlog::level::debug)) {
+        return;
+    }
     switch (result.status) {
     case Status::failed:
         if (result.url.empty()) { // a bad list line: the error names list and line
@@ -43,9 +47,9 @@ void log_result(const TransferResult& result) {
         }
         break;
     case Status::ok:
-        spdlog::debug("ok {} -> {} ({} bytes, {:.3f} s)", printable(result.url),
+        spdlog::debug("ok {} -> {} ({} bytes, {:.3f} s, HTTP/{})", printable(result.url),
                       printable(result.path), result.bytes,
-                      result.end.value_or(0) - result.start.value_or(0));
+                      result.end.value_or(0) - result.start.value_or(0), result.http_version);
         break;
     default:
         spdlog::debug("{} {}", to_string(result.status), printable(result.url));

@@ -6,13 +6,13 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
-#include <unordered_map>
 #include <variant>
 
 #include <spdlog/spdlog.h>
 
 #include "imgfetch/naming.hpp"
 #include "imgfetch/setup_error.hpp"
+#include "imgfetch/string_table.hpp"
 #include "imgfetch/text_escape.hpp"
 #include "imgfetch/url_list.hpp"
 
@@ -60,16 +60,15 @@ public:
         }
         const auto& entry = std::get<ListEntry>(line.parsed);
         const std::size_t seq = m_next_seq++;
+        const auto [first_seq, inserted] = m_first_of_url.try_emplace(entry.url, seq);
         // Equal URLs hash alike, so a URL and its duplicates are always in the same shard.
-        const auto [first, inserted] =
-            m_first_of_url.try_emplace(entry.url, FirstSeen{seq, is_mine(entry.url)});
-        const bool mine = first->second.mine;
+        const bool mine = is_mine(entry.url);
         if (!mine) {
             ++m_stats.other_shards;
         }
         if (!inserted) {
             if (mine) {
-                duplicate(seq, line.number, entry.url, first->second.seq);
+                duplicate(seq, line.number, entry.url, static_cast<std::size_t>(first_seq));
             }
             return;
         }
@@ -96,11 +95,6 @@ public:
     }
 
 private:
-    struct FirstSeen {
-        std::size_t seq;
-        bool mine; // in this run's shard (always, unsharded)
-    };
-
     bool is_mine(const std::string& url) const { return !m_shard || in_shard(url, *m_shard); }
 
     void bad_line(std::size_t seq, const std::string& list_name, std::size_t number,
@@ -128,7 +122,9 @@ private:
     ResultSink& m_sink;
     const std::function<void(Task)>& m_emit;
     const std::optional<Shard> m_shard;
-    std::unordered_map<std::string, FirstSeen> m_first_of_url;
+    // URL -> seq of its first occurrence. Bounded memory for a list of any length: past a few
+    // tens of thousands of URLs it lives in a temporary file (see string_table.hpp).
+    StringTable m_first_of_url;
     std::size_t m_next_seq = 0;
     ProduceStats m_stats;
 };

@@ -295,6 +295,61 @@ TEST_F(DownloadLink, ReusesOneConnectionAcrossDownloadsOfTheSameSession) {
     EXPECT_EQ(client_ports.size(), 1U) << "keep-alive: every request on one connection";
 }
 
+// Bodies reach the file through the session's write buffer: one far larger than it (written
+// in several batches), and one whose first piece is shorter than the sniff window.
+TEST_F(DownloadLink, SavesBodiesOfAnySizeAndAnyPieceSizesByteForByte) {
+    const std::string big = fake_png(7, 1'000'003);
+    const std::string small = fake_png(8, 5'000);
+    server.server().Get("/big.png", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(big, "image/png");
+    });
+    server.server().Get("/pieces.png", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider(
+            "image/png", [&](std::size_t offset, httplib::DataSink& sink) {
+                if (offset >= small.size()) {
+                    sink.done();
+                    return true;
+                }
+                const std::size_t piece = offset == 0 ? 10 : small.size() - offset; // 10 < sniff
+                return sink.write(small.data() + offset, piece);
+            });
+    });
+
+    ASSERT_EQ(fetch("/big.png", "big.png").status, Status::ok);
+    ASSERT_EQ(fetch("/pieces.png", "pieces.png").status, Status::ok);
+
+    EXPECT_EQ(read_file(temp / "out" / "big.png"), big);
+    EXPECT_EQ(read_file(temp / "out" / "pieces.png"), small);
+}
+
+// The session's write buffer outlives a transfer: bytes one gathered before it was cut must
+// never reach the next transfer's file.
+TEST_F(DownloadLink, ATransferCutMidBodyLeavesNothingForTheNextOneOfTheSession) {
+    settings.max_size = 40'000;
+    const std::string cut = fake_png(9, 30'000);
+    server.server().Get("/cut.png", [&](const httplib::Request&, httplib::Response& res) {
+        // No length: the limit strikes only after bytes were gathered.
+        res.set_chunked_content_provider("image/png",
+                                         [&](std::size_t offset, httplib::DataSink& sink) {
+                                             if (offset >= 4 * cut.size()) {
+                                                 sink.done();
+                                                 return true;
+                                             }
+                                             return sink.write(cut.data(), cut.size());
+                                         });
+    });
+    const std::string next = fake_png(10, 3'000);
+    server.server().Get("/next.png", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(next, "image/png");
+    });
+
+    EXPECT_EQ(fetch("/cut.png", "cut.png").status, Status::failed);
+    ASSERT_EQ(fetch("/next.png", "next.png").status, Status::ok);
+
+    EXPECT_EQ(read_file(temp / "out" / "next.png"), next);
+    EXPECT_EQ(list_dir(temp / "out"), std::vector<std::string>{"next.png"});
+}
+
 TEST_F(DownloadLink, ReplacesASymlinkAtTheTargetInsteadOfFollowingIt) {
     const std::string body = fake_png(7);
     server.server().Get("/link.png", [&](const httplib::Request&, httplib::Response& res) {

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -319,6 +322,71 @@ TEST(NameAllocator, ManyCopiesOfOneNameStayCheap) {
         last = allocator.reserve("index");
     }
     EXPECT_EQ(last.name, "index-100000");
+}
+
+// Every key of the allocator's table gets the same fingerprint: names must come out as
+// with a real hash, decided by the stored names alone.
+std::uint64_t colliding_hash(std::string_view /*key*/) {
+    return 7;
+}
+
+TEST(NameAllocator, NamesAreExactEvenWhenEveryFingerprintCollides) {
+    const std::vector<std::string> wanted = {
+        "photo",   "photo.jpg", "photo.png", "photo",   "photo-2", "photo-2.jpg", "photo.jpg",
+        "x.php",   "x.php.jpg", "x.php",     "x-2.php", "index",   "index",       "index.png",
+        "index-2", "a.b",       "a.b.gif",   "a-2.b",   "a.b",     "photo.jpg",   "index"};
+    NameAllocator real;
+    NameAllocator colliding(StringTable::Limits{}, &colliding_hash);
+    const auto expected = reserve_all(real, wanted);
+    const auto got = reserve_all(colliding, wanted);
+    for (std::size_t i = 0; i < wanted.size(); ++i) {
+        EXPECT_EQ(got[i].name, expected[i].name) << "for " << wanted[i];
+        EXPECT_EQ(got[i].needs_extension, expected[i].needs_extension);
+    }
+}
+
+// The allocator's memory does not grow with the list: past its limit the names live in a
+// temporary file. 30,000 names (50,000 keys) kept in memory would take megabytes.
+TEST(NameAllocator, MemoryStaysBoundedForALongList) {
+    NameAllocator allocator;
+    std::size_t peak = 0;
+    for (int i = 0; i < 30'000; ++i) {
+        const ReservedName name = allocator.reserve("photo" + std::to_string(i % 20'000) + ".jpg");
+        if (i == 20'000) {
+            EXPECT_EQ(name.name, "photo0-2.jpg") << "names reserved before the spill still count";
+        }
+        peak = std::max(peak, allocator.memory_bytes());
+    }
+    EXPECT_LE(peak, 512U * 1024U); // index and log buffer at their limits
+    EXPECT_EQ(allocator.reserve("photo19999.jpg").name, "photo19999-2.jpg");
+    EXPECT_EQ(allocator.reserve("photo0.jpg").name, "photo0-3.jpg");
+}
+
+// Workers reserve Content-Disposition names while the main thread reserves list names: the
+// registry's lock covers the table also once it has spilled to disk.
+TEST(NameRegistry, ConcurrentReservationsStayUniquePastTheMemoryLimit) {
+    NameRegistry registry;
+    constexpr int k_threads = 4;
+    constexpr int k_per_thread = 3000;
+    std::vector<std::vector<std::string>> names(k_threads);
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < k_threads; ++t) {
+            threads.emplace_back([&registry, &mine = names[t]] {
+                for (int i = 0; i < k_per_thread; ++i) {
+                    mine.push_back(registry.reserve("p" + std::to_string(i) + ".jpg").name);
+                }
+            });
+        }
+    }
+    std::unordered_set<std::string> all;
+    for (const auto& mine : names) {
+        for (const std::string& name : mine) {
+            EXPECT_TRUE(all.insert(name).second) << "handed out twice: " << name;
+        }
+    }
+    EXPECT_EQ(all.size(), std::size_t{k_threads} * k_per_thread);
+    EXPECT_LE(registry.memory_bytes(), 512U * 1024U);
 }
 
 TEST(SanitizeFileName, ShorteningNeverUncoversADeviceName) {

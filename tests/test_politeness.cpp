@@ -114,6 +114,20 @@ TEST(HostGate, ReleaseHandsAParkedTaskOverWithItsSlotAndFreesTheSlotWhenNoneIsLe
     EXPECT_TRUE(gate.admit(task_for("a", 3))) << "the slot is free again";
 }
 
+// Until a host asks for a pause, workers skip the host key and the lock a backoff needs.
+TEST(HostGate, HasBackoffsOnlyOnceAHostWasBackedOff) {
+    HostGate gate(0, 8);
+    EXPECT_FALSE(gate.has_backoffs());
+    gate.back_off("a", 0); // no pause at all
+    EXPECT_FALSE(gate.has_backoffs());
+    EXPECT_FALSE(gate.backed_off("a"));
+
+    gate.back_off("a", 60);
+    EXPECT_TRUE(gate.has_backoffs());
+    EXPECT_TRUE(gate.backed_off("a"));
+    EXPECT_FALSE(gate.backed_off("b"));
+}
+
 TEST(HostGate, WithoutACapOnlyABackoffParksTasks) {
     HostGate gate(/*per_host=*/0, 8);
     for (std::size_t seq = 0; seq < 20; ++seq) {

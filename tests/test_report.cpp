@@ -71,11 +71,25 @@ TEST(JsonReport, FileEntriesKeepTheirKeyOrderWithSha256Last) {
     for (const auto& item : parsed["files"][0].items()) {
         keys.push_back(item.key());
     }
-    EXPECT_EQ(keys,
-              (std::vector<std::string>{"line", "url", "path", "status", "http_status", "bytes",
-                                        "attempts", "worker", "start", "end", "error", "sha256"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"line", "url", "path", "status", "http_status",
+                                              "http_version", "bytes", "attempts", "worker",
+                                              "start", "end", "error", "sha256"}));
     EXPECT_EQ(parsed["files"][0]["sha256"], std::string(64, 'a'));
     EXPECT_TRUE(parsed["files"][1]["sha256"].is_null()) << "null when not computed";
+}
+
+TEST(JsonReport, HttpVersionIsAStringOrNullWhenNoResponseArrived) {
+    TransferResult over_h2;
+    over_h2.status = Status::ok;
+    over_h2.http_status = 200;
+    over_h2.http_version = "2";
+    const TransferResult refused = failed_result(1, 2, "https://127.0.0.1:1/a.png", "refused");
+
+    const json parsed =
+        json::parse(render_json_report({"pool", 1, "t", 0}, {}, {over_h2, refused}));
+
+    EXPECT_EQ(parsed["files"][0]["http_version"], "2");
+    EXPECT_TRUE(parsed["files"][1]["http_version"].is_null());
 }
 
 TEST(Iso8601, LooksLikeUtcWithMilliseconds) {

@@ -244,6 +244,7 @@ TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
     EXPECT_EQ(ok["path"], (temp / "out" / "1.png").string());
     EXPECT_EQ(ok["status"], "ok");
     EXPECT_EQ(ok["http_status"], 200);
+    EXPECT_EQ(ok["http_version"], "1.1"); // plain http
     EXPECT_EQ(ok["bytes"], fake_png(1).size());
     EXPECT_EQ(ok["attempts"], 1);
     EXPECT_TRUE(ok["worker"].is_number_unsigned());
@@ -253,10 +254,11 @@ TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
     EXPECT_TRUE(ok["error"].is_null());
     EXPECT_TRUE(ok["sha256"].is_null()) << "no --checksum";
     const json& bad = r["files"][1];
-    for (const char* key : {"url", "path", "http_status", "worker", "start", "end", "sha256"}) {
+    for (const char* key :
+         {"url", "path", "http_status", "http_version", "worker", "start", "end", "sha256"}) {
         EXPECT_TRUE(bad[key].is_null()) << key;
     }
-    EXPECT_EQ(bad.size(), 12U);
+    EXPECT_EQ(bad.size(), 13U);
 }
 
 TEST_F(RunTest, ListsAreReadInOrder) {

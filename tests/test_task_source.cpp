@@ -81,6 +81,35 @@ TEST(ProduceTasks, ARepeatedUrlIsADuplicateOfItsFirstOccurrenceAcrossLists) {
     EXPECT_EQ(p.immediate[0].line, 1U);
 }
 
+// Past a few thousand URLs the seen-URL and name tables move to temporary files: the
+// semantics must not change there. 20,000 URLs, then repeats of early, middle and late ones
+// and a new URL whose name was taken long before.
+TEST(ProduceTasks, DuplicatesAndNamesStayExactInAListLongerThanTheMemoryLimit) {
+    TempDir temp;
+    constexpr std::size_t k_urls = 20'000;
+    std::string list;
+    for (std::size_t i = 0; i < k_urls; ++i) {
+        list += "http://h/p/" + std::to_string(i) + ".jpg\n";
+    }
+    list += "http://h/p/0.jpg\nhttp://h/p/10000.jpg\nhttp://h/p/19999.jpg\n";
+    list += "http://h/q/5.jpg\n";
+    test::write_file(temp / "l.txt", list);
+
+    const Produced p = produce({(temp / "l.txt").string()});
+
+    ASSERT_EQ(p.tasks.size(), k_urls + 1);
+    ASSERT_EQ(p.immediate.size(), 3U);
+    const std::size_t first_seqs[] = {0, 10'000, 19'999};
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(p.immediate[i].status, Status::duplicate);
+        EXPECT_EQ(p.immediate[i].seq, k_urls + i);
+        EXPECT_EQ(p.immediate[i].duplicate_of, first_seqs[i]);
+    }
+    EXPECT_EQ(p.tasks[k_urls - 1].file_name, "19999.jpg");
+    EXPECT_EQ(p.tasks[k_urls].file_name, "5-2.jpg");
+    EXPECT_EQ(p.tasks[k_urls].seq, k_urls + 3);
+}
+
 TEST(ListInputs, AnUnreadableListIsASetupErrorNamingIt) {
     TempDir temp;
     try {

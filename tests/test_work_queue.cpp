@@ -106,6 +106,23 @@ TEST(WorkQueue, PutBlocksWhileFullUntilAGet) {
     EXPECT_EQ(queue.get(), 3);
 }
 
+// A producer faster than its consumers (the list reader) refills a drained half in one go
+// instead of sleeping and waking once per item.
+TEST(WorkQueue, ABlockedPutWakesOnceGetHasDrainedTheQueueToHalf) {
+    WorkQueue<int> queue(4);
+    for (int i = 0; i < 4; ++i) {
+        queue.put(i);
+    }
+    auto producer = start_on_thread([&] { queue.put(4); });
+    EXPECT_TRUE(still_blocked(producer));
+
+    EXPECT_EQ(queue.get(), 0);
+    EXPECT_TRUE(still_blocked(producer)) << "three of four slots still full: not woken yet";
+    EXPECT_EQ(queue.get(), 1); // half: the producer wakes
+    producer.get();
+    EXPECT_EQ(queue.size(), 3U);
+}
+
 TEST(WorkQueue, ReportsTheCapacityItWasGiven) {
     EXPECT_EQ(WorkQueue<int>(4).capacity(), 4U);
     EXPECT_EQ(WorkQueue<int>().capacity(), 0U);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -87,6 +88,14 @@ public:
     // when stopped.
     bool wait_out_backoff(const std::string& host, const std::stop_token& stop);
 
+    // Whether `host` has a backoff in force now (a snapshot: it may end or begin at once).
+    // Lets a caller skip work that only matters before a wait.
+    bool backed_off(const std::string& host) const;
+
+    // Whether back_off() was ever called with a positive time. Until then no call needs a
+    // host key or the lock for a backoff: the usual run skips both. Lock-free.
+    bool has_backoffs() const noexcept { return m_any_backoff.load(std::memory_order_acquire); }
+
     // For tests and diagnostics: snapshots that may be stale at once.
     unsigned active(const std::string& host) const;
     std::size_t deferred() const;
@@ -118,6 +127,9 @@ private:
                                                    // backoff; idle ones are forgotten
     std::size_t m_deferred = 0;                    // parked tasks over all hosts
     std::size_t m_waiting = 0;                     // workers blocked in admit()
+
+    // Set (under m_mutex, for the map) by the first back_off(); read without the lock.
+    std::atomic<bool> m_any_backoff{false};
 };
 
 } // namespace imgfetch

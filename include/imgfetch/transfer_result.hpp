@@ -34,6 +34,7 @@ struct TransferResult {
     std::string path; // DIR joined with the final name; empty when none
     Status status = Status::failed;
     std::optional<long> http_status; // last HTTP status seen
+    std::string http_version;        // of that response: "1.0", "1.1", "2", "3"; empty if none
     std::uint64_t bytes = 0;         // body bytes written to the final file
     unsigned attempts = 0;
     std::optional<unsigned> worker; // worker index (0 in sequential mode)

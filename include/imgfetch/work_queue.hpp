@@ -17,7 +17,8 @@ public:
 };
 
 // A bounded blocking FIFO with the semantics of Python's queue.Queue, plus close():
-//  - put() blocks while the queue holds `capacity` items (capacity 0 = unbounded);
+//  - put() blocks while the queue holds `capacity` items (capacity 0 = unbounded); a blocked
+//    put() is woken once get() has drained the queue to half its capacity (see get());
 //  - get() blocks while empty; it returns std::nullopt once the queue is closed and drained;
 //  - every put() adds one unfinished task, every task_done() removes one, and task_done()
 //    throws std::logic_error when called more often than put();
@@ -50,6 +51,7 @@ public:
     // Blocks while empty and open. Returns std::nullopt once closed and drained.
     std::optional<T> get() {
         std::optional<T> item;
+        bool wake_producers = false;
         {
             std::unique_lock lock(m_mutex);
             m_not_empty.wait(lock, [&] { return m_closed || !m_items.empty(); });
@@ -58,9 +60,16 @@ public:
             }
             item.emplace(std::move(m_items.front()));
             m_items.pop_front();
+            wake_producers = m_items.size() == m_capacity / 2;
         }
-        // One slot freed: wake one blocked producer (outside the lock, as in put()).
-        m_not_full.notify_one();
+        // Producers blocked on a full queue wake once it has drained to half, all at once, and
+        // refill it in one go: woken at every get(), a producer faster than the consumers (the
+        // list reader) slept and woke once per item, two context switches each. No getter
+        // can starve meanwhile: the queue is never empty before it passes the half mark. All
+        // of them, because each refills only its own item. Outside the lock, as in put().
+        if (wake_producers) {
+            m_not_full.notify_all();
+        }
         return item;
     }
 

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Writes the benchmark corpus: four workloads of JPEG-looking files, deterministic from a seed.
+
+    make_corpus.py DIR [--seed N] [--only small,delay,slow,large]
+
+DIR gets one folder per workload (small/ delay/ slow/ large/), slow/'s files also cut into
+16 parts of 128 KiB each in parts/ (nginx paces /slow/ by sending them one at a time), and a
+SHA-256 manifest per workload in manifests/NAME.sha256 (the `sha256sum -c` format, names in
+list order). Every file starts with a JFIF header (FF D8 FF E0 ...) and ends with FF D9, so
+every tool and imgfetch's content check see a JPEG; the bytes between are pseudo-random.
+
+Same seed, same bytes, on any machine: sizes come from Python's seeded Mersenne Twister, and the
+bytes are slices of a seeded random pool (slicing is much faster than drawing 500 MB of fresh
+random numbers, and the files still differ from each other and do not compress).
+"""
+
+import argparse
+import hashlib
+import math
+import os
+import random
+import sys
+
+KIB = 1024
+MIB = 1024 * KIB
+
+# The JFIF APP0 segment: SOI, APP0 marker, length 16, "JFIF\0", version 1.1, no density units,
+# 1x1 density, no thumbnail.
+JPEG_HEAD = bytes.fromhex("ffd8ffe000104a46494600010100000100010000")
+JPEG_TAIL = bytes.fromhex("ffd9")
+
+POOL_SIZE = 16 * MIB
+SLOW_PARTS = 16
+
+# name -> (count, size function); sizes are total file sizes in bytes, header and tail included.
+WORKLOADS = ("small", "delay", "slow", "large")
+
+
+def small_sizes(rng, count):
+    # Lognormal with a median of 40 KiB; sigma 0.8 puts the mean near 55 KiB and clips ~0.2 %
+    # at each end of 2..400 KiB.
+    sizes = []
+    for _ in range(count):
+        size = int(40 * KIB * math.exp(rng.gauss(0.0, 0.8)))
+        sizes.append(min(400 * KIB, max(2 * KIB, size)))
+    return sizes
+
+
+def plan(seed):
+    """Returns {workload: [(name, size), ...]} in list order."""
+    rng = random.Random(seed)
+    result = {}
+    result["small"] = [(f"small-{i:04d}.jpg", s) for i, s in enumerate(small_sizes(rng, 2000))]
+    result["delay"] = [(f"delay-{i:03d}.jpg", rng.randint(10 * KIB, 40 * KIB)) for i in range(400)]
+    result["slow"] = [(f"slow-{i:02d}.jpg", 2 * MIB) for i in range(60)]
+    result["large"] = [(f"large-{i}.jpg", 64 * MIB) for i in range(4)]
+    return result
+
+
+class Pool:
+    """A seeded random pool; file bodies are slices of it at seeded offsets (wrapping)."""
+
+    def __init__(self, seed):
+        data = random.Random(seed * 7919 + 1).randbytes(POOL_SIZE)
+        self.m_data = data + data  # doubled, so any slice up to POOL_SIZE is one copy
+        self.m_rng = random.Random(seed * 104729 + 2)
+
+    def body(self, size):
+        out = bytearray()
+        while len(out) < size:
+            take = min(POOL_SIZE, size - len(out))
+            start = self.m_rng.randrange(POOL_SIZE)
+            out += self.m_data[start : start + take]
+        return out
+
+
+def make_file(pool, size):
+    body_size = size - len(JPEG_HEAD) - len(JPEG_TAIL)
+    return JPEG_HEAD + pool.body(body_size) + JPEG_TAIL
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("dir")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--only", default=",".join(WORKLOADS))
+    args = parser.parse_args()
+
+    wanted = [w for w in args.only.split(",") if w]
+    for w in wanted:
+        if w not in WORKLOADS:
+            sys.exit(f"make_corpus: unknown workload '{w}'")
+
+    layout = plan(args.seed)
+    pool = Pool(args.seed)
+    os.makedirs(os.path.join(args.dir, "manifests"), exist_ok=True)
+    for workload in WORKLOADS:
+        # Every workload draws from the pool, wanted or not, so a subset is byte-identical to the
+        # same files of a full corpus.
+        folder = os.path.join(args.dir, workload)
+        if workload in wanted:
+            os.makedirs(folder, exist_ok=True)
+        if workload == "slow" and workload in wanted:
+            os.makedirs(os.path.join(args.dir, "parts"), exist_ok=True)
+        lines = []
+        total = 0
+        for name, size in layout[workload]:
+            data = make_file(pool, size)
+            if workload not in wanted:
+                continue
+            write(os.path.join(folder, name), data)
+            if workload == "slow":
+                part = size // SLOW_PARTS
+                assert part * SLOW_PARTS == size
+                for i in range(SLOW_PARTS):
+                    write(os.path.join(args.dir, "parts", f"{name}.{i:02d}"), data[i * part : (i + 1) * part])
+            lines.append(f"{hashlib.sha256(data).hexdigest()}  {name}\n")
+            total += size
+        if workload in wanted:
+            with open(os.path.join(args.dir, "manifests", f"{workload}.sha256"), "w") as f:
+                f.writelines(lines)
+            print(f"make_corpus: {workload}: {len(lines)} files, {total / MIB:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
