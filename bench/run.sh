@@ -69,40 +69,8 @@ fi
 # ---- dependencies --------------------------------------------------------------------------
 if ((install)); then
     step "dependencies"
-    scripts/install-deps.sh
-    # The benchmark's own tools, installed only when missing (like install-deps.sh).
-    packages=(nginx libnginx-mod-http-echo aria2 wget2 wget curl wrk python3 time coreutils findutils)
-    missing=()
-    for package in "${packages[@]}"; do
-        status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-        [[ $status == "install ok installed" ]] || missing+=("$package")
-    done
-    if ((${#missing[@]})); then
-        export DEBIAN_FRONTEND=${DEBIAN_FRONTEND:-noninteractive}
-        as_root=()
-        if ((EUID != 0)); then
-            command -v sudo >/dev/null || die "not root and sudo is missing; install as root: ${missing[*]}"
-            as_root=(sudo "DEBIAN_FRONTEND=$DEBIAN_FRONTEND")
-        fi
-        # nginx's postinst would start a system nginx on port 80, which the benchmark never uses
-        # (it starts its own on 127.0.0.1) and which fails apt where no init runs. Unless a
-        # policy-rc.d already decides, one that forbids service starts is in place while apt runs.
-        policy=/usr/sbin/policy-rc.d
-        if [[ " ${missing[*]} " == *" nginx "* && ! -e $policy ]]; then
-            echo "bench: service starts forbidden while apt runs (temporary $policy)"
-            "${as_root[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy"
-            trap '"${as_root[@]}" rm -f "$policy"' EXIT
-        fi
-        echo "bench: installing ${missing[*]}"
-        "${as_root[@]}" apt-get update
-        "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
-        if [[ $(trap -p EXIT) == *policy* ]]; then
-            "${as_root[@]}" rm -f "$policy"
-            trap - EXIT
-        fi
-    else
-        echo "bench: all ${#packages[@]} benchmark packages are installed"
-    fi
+    # Build dependencies plus the benchmark's tools, each installed only when missing.
+    scripts/install-deps.sh --bench
 fi
 for tool in nginx aria2c wget2 wget curl wrk sha256sum xargs; do
     command -v "$tool" >/dev/null || die "$tool is missing (run without --no-install)"

@@ -5,6 +5,8 @@
 #   scripts/install-deps.sh --test    also the tools scripts/test.sh uses (clang-format, git,
 #                                     clang and libFuzzer for the fuzzers, time, GNU parallel
 #                                     for the shard tests, nginx for the HTTP/2 tests)
+#   scripts/install-deps.sh --bench   also what bench/run.sh compares and measures with (nginx with
+#                                     the echo module, aria2, wget2, wget, curl, wrk, python3)
 #
 # When every package is already installed, apt is not touched at all, so reruns are fast and work
 # offline. Uses sudo when not run as root; DEBIAN_FRONTEND defaults to noninteractive.
@@ -24,8 +26,12 @@ packages=(
 for arg in "$@"; do
     case $arg in
     --test) packages+=(clang-format git clang libclang-rt-14-dev time parallel nginx-light) ;;
+    --bench)
+        packages+=(nginx libnginx-mod-http-echo aria2 wget2 wget curl wrk python3 time coreutils
+            findutils)
+        ;;
     -h | --help)
-        sed -n '2,8s/^# \{0,1\}//p' "$0"
+        sed -n '2,10s/^# \{0,1\}//p' "$0"
         exit 0
         ;;
     *) die "unknown argument '$arg' (try --help)" ;;
