@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -26,6 +27,7 @@
 #include "imgfetch/naming.hpp"
 #include "imgfetch/output_dir.hpp"
 #include "imgfetch/progress.hpp"
+#include "imgfetch/proxy_env.hpp"
 #include "imgfetch/rate_pacer.hpp"
 #include "imgfetch/text_escape.hpp"
 
@@ -206,6 +208,8 @@ struct Transfer {
     bool interrupted = false;        // stopped because the run is being interrupted
     std::string content_disposition; // of the current response
     std::string etag;                // of the current response, as sent
+    std::string content_encoding;    // of the current response, as sent; empty = none
+    bool headers_complete = false;   // the current response's header block has ended
 
     std::optional<ExistingFile> existing;     // --existing update: the file the request is about
     HeaderList request_headers;               // extra request headers; null when none
@@ -343,6 +347,12 @@ struct Transfer {
         if (line.rfind("HTTP/", 0) == 0) {
             content_disposition.clear(); // a new response (after a redirect or 100)
             etag.clear();
+            content_encoding.clear();
+            headers_complete = false;
+            return true;
+        }
+        if (const auto value = header_value(line, "content-encoding:")) {
+            content_encoding = *value == "identity" ? "" : std::string(*value);
             return true;
         }
         if (const auto value = header_value(line, "etag:")) {
@@ -350,6 +360,7 @@ struct Transfer {
             return true;
         }
         if (line == "\r\n" || line == "\n") {
+            headers_complete = true;
             return on_headers_complete();
         }
         constexpr std::string_view k_name = "content-disposition:";
@@ -366,9 +377,14 @@ struct Transfer {
     }
 
     // A success response that announces a body over the limit is refused before any byte
-    // of it is read. Error responses are not: their bodies are never saved.
+    // of it is read. Error responses are not: their bodies are never saved. An encoded body's
+    // length is not the saved file's (a gzipped JPEG is a little longer than the JPEG): its
+    // decoded bytes are counted as they arrive instead.
     bool on_headers_complete() {
         const std::uint64_t max_size = ctx.settings.max_size;
+        if (!content_encoding.empty()) {
+            return true;
+        }
         curl_off_t announced = -1;
         curl_easy_getinfo(easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
         if (max_size != 0 && announced > 0 && static_cast<std::uint64_t>(announced) > max_size &&
@@ -426,6 +442,12 @@ void configure(CURL* easy, CurlSession::Handle& handle, const Task& task,
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, settings.connect_timeout_s);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_s * 1000));
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, k_receive_buffer_bytes);
+    // Ask for, and decode, every Content-Encoding this libcurl supports ("" = all of them:
+    // gzip, deflate, br, zstd with Debian's). Servers and CDNs send stored-gzipped objects
+    // encoded whatever the request says (nginx gzip_static always, S3): undecoded, the gzip
+    // bytes would be saved under an image's name. Everything after libcurl — the image check,
+    // --max-size, --checksum, the saved bytes and the report's `bytes` — sees decoded bytes.
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     // HTTP/2 over https when the server offers it by ALPN, HTTP/1.1 otherwise and over plain
     // http (no cleartext h2c upgrade). libcurl has defaulted to this only since 7.62 (1.1
     // before); said explicitly, it holds whatever libcurl we run with. One without HTTP/2
@@ -454,11 +476,54 @@ void configure(CURL* easy, CurlSession::Handle& handle, const Task& task,
     curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 }
 
+// Why a connection could not be made, in lower case ("connection refused").
+std::string connect_failure(CURLcode code, const Transfer& transfer) {
+    if (code == CURLE_COULDNT_RESOLVE_PROXY) {
+        return "cannot resolve its host name";
+    }
+    long os_errno = 0;
+    curl_easy_getinfo(transfer.easy, CURLINFO_OS_ERRNO, &os_errno);
+    if (os_errno == 0) {
+        return "cannot connect";
+    }
+    std::string reason =
+        std::error_code(static_cast<int>(os_errno), std::generic_category()).message();
+    if (!reason.empty()) {
+        reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+    }
+    return reason;
+}
+
 std::string curl_error_text(CURLcode code, const CurlSession::Handle& handle) {
     if (handle.error_buffer[0] != '\0') {
         return std::string(curl_easy_strerror(code)) + ": " + handle.error_buffer;
     }
     return curl_easy_strerror(code);
+}
+
+// libcurl's own words, where they would mislead, said so that a person can act on them.
+std::string failure_text(CURLcode code, const Transfer& transfer,
+                         const CurlSession::Handle& handle) {
+    if (code == CURLE_BAD_CONTENT_ENCODING && !transfer.content_encoding.empty()) {
+        return "unsupported Content-Encoding '" + transfer.content_encoding + "' (" +
+               handle.error_buffer + ")";
+    }
+    if (code == CURLE_OUT_OF_MEMORY && !transfer.headers_complete) {
+        // libcurl refuses a header block over CURL_MAX_HTTP_HEADER (100 KiB) as "out of memory".
+        return "response header too large (libcurl accepts at most " +
+               std::to_string(CURL_MAX_HTTP_HEADER / 1024) + " KiB)";
+    }
+    if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_PROXY) {
+        // Through a proxy, the connection that failed is the one to the proxy.
+        char* effective = nullptr;
+        curl_easy_getinfo(transfer.easy, CURLINFO_EFFECTIVE_URL, &effective);
+        const std::optional<std::string> proxy =
+            proxy_from_environment(effective != nullptr ? effective : transfer.task.url);
+        if (proxy) {
+            return "proxy " + redact_credentials(*proxy) + ": " + connect_failure(code, transfer);
+        }
+    }
+    return curl_error_text(code, handle);
 }
 
 // The final name: the reserved one, or the server's (--content-disposition), plus an
@@ -535,7 +600,7 @@ void perform(Transfer& transfer, CurlSession::Handle& handle, TransferResult& re
             result.retryable = transfer.abort_retryable; // a stall is; a size limit is not
             return;
         }
-        result.error = curl_error_text(code, handle);
+        result.error = failure_text(code, transfer, handle);
         result.retryable = is_transient_curl_error(code);
         return;
     }

@@ -238,7 +238,10 @@ private:
              << "        server_name localhost;\n"
              << "        ssl_certificate " << quoted(certificate.cert_path()) << ";\n"
              << "        ssl_certificate_key " << quoted(certificate.key_path()) << ";\n"
-             << "        root " << quoted(docroot()) << ";\n"
+             << "        root " << quoted(docroot())
+             << ";\n"
+             // Stored-gzipped objects, sent encoded whatever the request asks (S3, CDNs).
+             << "        location /gz/ { gzip_static always; }\n"
              << "    }\n"
              << "}\n";
         return conf.str();
