@@ -10,6 +10,7 @@
 
 #include "imgfetch/curl_session.hpp"
 #include "imgfetch/curl_share.hpp"
+#include "imgfetch/descriptor_limit.hpp"
 #include "imgfetch/dir_lock.hpp"
 #include "imgfetch/download.hpp"
 #include "imgfetch/exit_code.hpp"
@@ -203,8 +204,9 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     ResultSink sink(records_to_keep(options));
     CurlShare curl_share;
     const DownloadSettings settings = settings_from(options);
-    const RunInfo started{options.sequential ? "sequential" : "pool",
-                          options.sequential ? 1U : options.jobs, iso8601_now(), 0.0};
+    // Room under RLIMIT_NOFILE for every worker's connections and files, or fewer workers.
+    const unsigned jobs = fit_workers_to_descriptor_limit(options.sequential ? 1U : options.jobs);
+    const RunInfo started{options.sequential ? "sequential" : "pool", jobs, iso8601_now(), 0.0};
     const RunClock clock;
     // The live progress bar, when main() set up a console for one; erased before the summary.
     ProgressCounters counters;
@@ -219,7 +221,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     if (options.sequential) {
         run_sequential(shared);
     } else {
-        run_pool(shared, options.jobs, options.per_host);
+        run_pool(shared, jobs, options.per_host);
     }
     bar.reset();
 

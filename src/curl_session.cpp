@@ -23,6 +23,10 @@ CurlSession::CurlSession(CurlShare* share) : m_handle(std::make_unique<Handle>()
     if (share != nullptr) {
         m_handle->share = share->handle().share;
     }
+    // libcurl's in-memory cookie engine, on for every transfer ("" names no file to read):
+    // a CDN or anti-bot check that sets a cookie and redirects back until it returns then
+    // passes, as in a browser. Nothing is ever written to disk (no CURLOPT_COOKIEJAR).
+    curl_easy_setopt(m_handle->easy, CURLOPT_COOKIEFILE, "");
 }
 
 CurlSession::~CurlSession() {
@@ -50,9 +54,10 @@ CurlShare::CurlShare() : m_handle(std::make_unique<Handle>()) {
     curl_share_setopt(share, CURLSHOPT_LOCKFUNC, &lock_shared);
     curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, &unlock_shared);
     curl_share_setopt(share, CURLSHOPT_USERDATA, m_handle.get());
-    // DNS and TLS sessions only: never CURL_LOCK_DATA_CONNECT or HSTS (see the header).
+    // DNS, TLS sessions and cookies only: never CURL_LOCK_DATA_CONNECT or HSTS (see the header).
     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
 }
 
 CurlShare::~CurlShare() {

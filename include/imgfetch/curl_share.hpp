@@ -4,10 +4,13 @@
 
 namespace imgfetch {
 
-// A libcurl share handle that lets every worker's session reuse one DNS cache and one TLS
-// session cache (fewer lookups and full handshakes). It shares nothing else: connections and
-// HSTS are not safe to share across threads in libcurl 7.88. Thread-safe through libcurl's
-// lock callbacks, which take one mutex per shared data kind. Must outlive every session using it.
+// A libcurl share handle that lets every worker's session reuse one DNS cache, one TLS
+// session cache (fewer lookups and full handshakes) and one cookie jar: a cookie a server set
+// in one worker's transfer goes with every worker's next request to that server, as in one
+// browser, so a cookie check is passed once per run, not once per worker. It shares nothing
+// else: connections and HSTS are not safe to share across threads in libcurl 7.88.
+// Thread-safe through libcurl's lock callbacks, which take one mutex per shared data kind.
+// Must outlive every session using it.
 class CurlShare {
 public:
     struct Handle; // defined in src/, keeps curl types out of public headers
