@@ -23,7 +23,9 @@
 #include "imgfetch/result_sink.hpp"
 #include "imgfetch/run_clock.hpp"
 #include "imgfetch/setup_error.hpp"
+#include "imgfetch/stale_temporaries.hpp"
 #include "imgfetch/task_source.hpp"
+#include "imgfetch/temporary_name.hpp"
 #include "imgfetch/timeline.hpp"
 #include "imgfetch/work_queue.hpp"
 #include "imgfetch/worker_pool.hpp"
@@ -194,8 +196,9 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     if (!options.failed_list_file.empty()) {
         check_failed_list_writable(options.failed_list_file);
     }
-    const OutputDir dir(options.output_dir);
-    const DirLock lock(dir, options.shard); // one run per directory, or one per shard
+    const OutputDir dir(options.output_dir, temporary_owner_tag(options.shard));
+    const DirLock lock(dir, options.shard);       // one run per directory, or one per shard
+    remove_stale_temporaries(dir, options.shard); // a killed run's, now that none can be live
     if (options.shard && options.content_disposition) {
         spdlog::warn("--content-disposition with --shard: names from Content-Disposition are not "
                      "coordinated between shards; give each shard its own --output directory");

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "imgfetch/output_dir.hpp"
+#include "imgfetch/temporary_name.hpp"
 
 namespace imgfetch {
 
@@ -39,7 +40,7 @@ std::string random_suffix() {
 
 AtomicFile::AtomicFile(const OutputDir& dir) : m_dir(dir) {
     for (int attempt = 0; attempt < k_create_attempts; ++attempt) {
-        m_temp_name = ".imgfetch-" + random_suffix() + ".part";
+        m_temp_name = temporary_name(random_suffix(), m_dir.temporary_tag());
         // O_EXCL|O_NOFOLLOW: never reuse or follow anything already there. Mode 0666 so the
         // final file gets 0666 & ~umask like any file a tool creates.
         m_fd = ::openat(m_dir.fd(), m_temp_name.c_str(),

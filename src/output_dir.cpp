@@ -12,7 +12,8 @@
 
 namespace imgfetch {
 
-OutputDir::OutputDir(std::string path) : m_path(std::move(path)) {
+OutputDir::OutputDir(std::string path, std::string temporary_tag)
+    : m_path(std::move(path)), m_temporary_tag(std::move(temporary_tag)) {
     std::error_code ec;
     std::filesystem::create_directories(m_path, ec);
     if (ec) {

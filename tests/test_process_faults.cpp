@@ -414,6 +414,28 @@ TEST_F(DirLockBetweenRuns, ARunningRunHoldsTheLockAndACrashedOneLeavesNoStaleLoc
     expect_fast_files_intact(1);
 }
 
+TEST_F(DirLockBetweenRuns, AKilledRunsTemporaryIsRemovedByTheNextRunWhichSaysSo) {
+    const auto temporaries = [this] {
+        const std::vector<std::string> names = list_dir(out());
+        return std::count_if(names.begin(), names.end(), is_temporary);
+    };
+    ChildProcess killed =
+        start_imgfetch({list_of({"/slow/s1.png"}, "first.txt"), "-o", out()}, io("killed"));
+    ASSERT_TRUE(slow.wait_until_started(1)) << killed.err();
+    ASSERT_TRUE(test::eventually([&] { return temporaries() == 1; })) << killed.err();
+    EXPECT_EQ(killed.kill_and_wait(), (ExitStatus{-1, SIGKILL})); // no clean-up at all
+    ASSERT_EQ(temporaries(), 1) << "SIGKILL leaves the in-flight temporary behind";
+
+    ChildProcess next =
+        start_imgfetch({list_of({"/fast/f1.png"}, "next.txt"), "-o", out()}, io("next"));
+
+    EXPECT_EQ(next.wait_for_exit(), exited_with(0)) << next.err();
+    EXPECT_EQ(list_dir(out()), fast_names(1)) << "the leftover is gone, the new file is there";
+    EXPECT_NE(next.err().find("removed 1 stale temporary file left in '" + out() + "'"),
+              std::string::npos)
+        << next.err();
+}
+
 class DiskFault : public ProcessFaults {};
 
 // `ulimit -f 64` is 64 blocks: 32 KiB in dash (512-byte blocks), 64 KiB in bash (1024). Either

@@ -10,7 +10,7 @@ namespace imgfetch {
 class OutputDir;
 
 // A file that appears under its final name only when complete. It is written as a
-// temporary with a fixed-length random name (".imgfetch-XXXXXXXXXXXXXXXX.part") created with
+// temporary with a random name (".imgfetch-XXXXXXXXXXXXXXXX.part", temporary_name.hpp) created with
 // O_EXCL|O_NOFOLLOW inside the output directory; commit() closes it (checked) and renames
 // it over the final name with renameat(), which replaces a symlink rather than following it.
 // Destroyed without a commit, it unlinks its temporary. Owned by one thread at a time.
