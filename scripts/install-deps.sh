@@ -75,5 +75,8 @@ if [[ " ${missing[*]} " =~ \ (nginx|munge|slurmctld|slurmd) && ! -e $policy ]]; 
 fi
 
 echo "install-deps: installing ${missing[*]}"
-"${as_root[@]}" apt-get update
-"${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+# Another apt run (a second install-deps, unattended-upgrades) may hold dpkg's lock: wait for it
+# rather than fail at once.
+lock_wait=(-o DPkg::Lock::Timeout=300)
+"${as_root[@]}" apt-get "${lock_wait[@]}" update
+"${as_root[@]}" apt-get "${lock_wait[@]}" install -y --no-install-recommends "${missing[@]}"

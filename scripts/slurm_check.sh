@@ -38,7 +38,8 @@ imgfetch=${1:-build/release/imgfetch}
 tmp=
 job_id=
 server_pids=()
-daemon_pids=() # slurmd, slurmctld, munged: stopped in reverse order of their start
+daemon_pids=()  # munged, slurmctld, slurmd: stopped in reverse order of their start
+daemon_names=() # the same order
 failure=
 
 fail() {
@@ -61,8 +62,9 @@ stop_process() {
 # Prints the last lines of every log in the temporary directory: what a failure needs to be read.
 show_logs() {
     local log
-    for log in "$tmp"/slurm/*.log "$tmp"/munge/munged.log "$tmp"/shared/gallery/logs/*.out; do
-        [[ -s $log ]] || continue
+    for log in "$tmp"/*.out "$tmp"/slurm/*.log "$tmp"/munge/munged.log \
+        "$tmp"/shared/gallery/logs/*.out; do
+        [[ -f $log && -s $log ]] || continue
         printf '\n---- %s (last 20 lines)\n' "${log#"$tmp"/}" >&2
         tail -n 20 "$log" >&2
     done
@@ -103,11 +105,25 @@ cleanup() {
 trap cleanup EXIT
 trap 'fail "interrupted"' INT TERM
 
-# Polls COMMAND... until it succeeds, for at most $timeout seconds; then fails with WHAT.
+# start_daemon NAME COMMAND...: starts COMMAND in the background, its output in $tmp/NAME.out.
+start_daemon() {
+    local name=$1
+    shift
+    "$@" >"$tmp/$name.out" 2>&1 &
+    daemon_pids+=($!)
+    daemon_names+=("$name")
+}
+
+# Polls COMMAND... until it succeeds, for at most $timeout seconds; then fails with WHAT. Fails at
+# once when a daemon has exited: none of them should before the end.
 wait_for() {
-    local what=$1 deadline=$((SECONDS + timeout))
+    local what=$1 deadline=$((SECONDS + timeout)) i
     shift
     until "$@" >/dev/null 2>&1; do
+        for i in "${!daemon_pids[@]}"; do
+            kill -0 "${daemon_pids[i]}" 2>/dev/null ||
+                fail "${daemon_names[i]} exited early (see $(basename "$tmp")/${daemon_names[i]}.out)"
+        done
         ((SECONDS < deadline)) || fail "$what within $timeout s"
         sleep 0.2
     done
@@ -182,10 +198,9 @@ mkdir -m 755 "$tmp/run"
 head -c 1024 /dev/urandom >"$tmp/munge/munge.key"
 chmod 400 "$tmp/munge/munge.key"
 munge_socket=$tmp/run/munge.socket
-munged --foreground --socket="$munge_socket" --key-file="$tmp/munge/munge.key" \
-    --pid-file="$tmp/run/munged.pid" --log-file="$tmp/munge/munged.log" \
-    --seed-file="$tmp/munge/munged.seed" >"$tmp/munge/munged.out" 2>&1 &
-daemon_pids+=($!)
+start_daemon munged munged --foreground --socket="$munge_socket" \
+    --key-file="$tmp/munge/munge.key" --pid-file="$tmp/run/munged.pid" \
+    --log-file="$tmp/munge/munged.log" --seed-file="$tmp/munge/munged.seed"
 wait_for "munged did not answer" munge --no-input --socket="$munge_socket"
 
 step "slurmctld and slurmd on 127.0.0.1: $cpus CPUs for $tasks tasks of ${cpus_per_task:-1}"
@@ -234,10 +249,8 @@ MailProg=/bin/true
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=check Nodes=$host Default=YES MaxTime=INFINITE State=UP
 EOF
-slurmctld -D -f "$SLURM_CONF" >"$tmp/slurm/slurmctld.out" 2>&1 &
-daemon_pids+=($!)
-slurmd -D -f "$SLURM_CONF" >"$tmp/slurm/slurmd.out" 2>&1 &
-daemon_pids+=($!)
+start_daemon slurmctld slurmctld -D -f "$SLURM_CONF"
+start_daemon slurmd slurmd -D -f "$SLURM_CONF"
 node_idle() { [[ $(sinfo -h -n "$host" -o %t 2>/dev/null) == idle ]]; }
 wait_for "the node did not come up idle" node_idle
 sinfo
@@ -249,7 +262,11 @@ submitted=$(bash -euo pipefail "$tmp/examples/slurm-submit.sh") ||
 echo "$submitted"
 [[ $submitted =~ Submitted\ batch\ job\ ([0-9]+) ]] || fail "sbatch printed no job id"
 job_id=${BASH_REMATCH[1]}
-job_done() { [[ -z $(squeue -h -j "$job_id" 2>/dev/null) ]]; }
+# Done when squeue answers and lists none of the job's tasks.
+job_done() {
+    local queued
+    queued=$(squeue -h -j "$job_id") && [[ -z $queued ]]
+}
 started=$SECONDS
 wait_for "array job $job_id did not finish" job_done
 echo "array job $job_id finished within $((SECONDS - started + 1)) s"
