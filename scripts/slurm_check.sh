@@ -122,7 +122,7 @@ wait_for() {
     until "$@" >/dev/null 2>&1; do
         for i in "${!daemon_pids[@]}"; do
             kill -0 "${daemon_pids[i]}" 2>/dev/null ||
-                fail "${daemon_names[i]} exited early (see $(basename "$tmp")/${daemon_names[i]}.out)"
+                fail "${daemon_names[i]} exited early (its output is above)"
         done
         ((SECONDS < deadline)) || fail "$what within $timeout s"
         sleep 0.2
