@@ -7,6 +7,8 @@
 #                                     for the shard tests, nginx for the HTTP/2 tests)
 #   scripts/install-deps.sh --bench   also what bench/run.sh compares and measures with (nginx with
 #                                     the echo module, aria2, wget2, wget, curl, wrk, python3)
+#   scripts/install-deps.sh --slurm   also what scripts/slurm_check.sh runs: Slurm's controller,
+#                                     node daemon and client, MUNGE, python3 and PyYAML
 #
 # When every package is already installed, apt is not touched at all, so reruns are fast and work
 # offline. Uses sudo when not run as root; DEBIAN_FRONTEND defaults to noninteractive.
@@ -30,8 +32,9 @@ for arg in "$@"; do
         packages+=(nginx libnginx-mod-http-echo aria2 wget2 wget curl wrk python3 time coreutils
             findutils)
         ;;
+    --slurm) packages+=(slurmctld slurmd slurm-client munge python3 python3-yaml) ;;
     -h | --help)
-        sed -n '2,10s/^# \{0,1\}//p' "$0"
+        sed -n '2,12s/^# \{0,1\}//p' "$0"
         exit 0
         ;;
     *) die "unknown argument '$arg' (try --help)" ;;
@@ -59,17 +62,21 @@ if ((EUID != 0)); then
     as_root=(sudo "DEBIAN_FRONTEND=$DEBIAN_FRONTEND")
 fi
 
-# nginx's postinst starts a system nginx on port 80. The tests never use it (they start their own
-# on free ports), and where no init runs (a CI container) /etc/init.d/nginx may start a stray
-# daemon or fail, and fail apt-get with it. Unless a policy-rc.d already decides, one that
+# nginx's postinst starts a system nginx on port 80, munge's a system munged, slurmctld's and
+# slurmd's the Slurm daemons. The tests never use them (they start their own, on free ports and
+# with their own configuration), and where no init runs (a CI container) /etc/init.d/* may start a
+# stray daemon or fail, and fail apt-get with it. Unless a policy-rc.d already decides, one that
 # forbids every service start (as Docker images do) is in place while apt runs.
 policy=/usr/sbin/policy-rc.d
-if [[ " ${missing[*]} " == *" nginx"* && ! -e $policy ]]; then
+if [[ " ${missing[*]} " =~ \ (nginx|munge|slurmctld|slurmd) && ! -e $policy ]]; then
     echo "install-deps: service starts forbidden while apt runs (temporary $policy)"
     "${as_root[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy"
     trap '"${as_root[@]}" rm -f "$policy"' EXIT
 fi
 
 echo "install-deps: installing ${missing[*]}"
-"${as_root[@]}" apt-get update
-"${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+# Another apt run (a second install-deps, unattended-upgrades) may hold dpkg's lock: wait for it
+# rather than fail at once.
+lock_wait=(-o DPkg::Lock::Timeout=300)
+"${as_root[@]}" apt-get "${lock_wait[@]}" update
+"${as_root[@]}" apt-get "${lock_wait[@]}" install -y --no-install-recommends "${missing[@]}"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds, and runs the whole test suite three times:
 # a normal build, under ThreadSanitizer, and under AddressSanitizer+UndefinedBehaviorSanitizer;
-# then runs each libFuzzer target for a bounded time. Also checks formatting.
+# then runs each libFuzzer target for a bounded time, then docs/scale-out.md's Slurm array script on
+# a one-node Slurm started for it (scripts/slurm_check.sh, as root). Also checks formatting.
 # IMGFETCH_SANITIZERS=0 runs the normal build only; IMGFETCH_FUZZ_SECONDS=N (default 20, 0 = skip)
-# sets the fuzzing time per target.
+# sets the fuzzing time per target; IMGFETCH_SLURM=0 skips the Slurm stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,5 +41,9 @@ fi
 if [ "${IMGFETCH_FUZZ_SECONDS:-20}" != 0 ]; then
     section "fuzzing (libFuzzer, ASan+UBSan), ${IMGFETCH_FUZZ_SECONDS:-20} s per target"
     scripts/fuzz.sh "${IMGFETCH_FUZZ_SECONDS:-20}"
+fi
+if [ "${IMGFETCH_SLURM:-1}" != 0 ]; then
+    section "scale-out examples on a real Slurm and as Kubernetes pods (scripts/slurm_check.sh)"
+    scripts/slurm_check.sh build/release/imgfetch
 fi
 section "all test suites passed"
