@@ -2,17 +2,19 @@
 # The demo: installs the dependencies, builds, starts build/demo_server on 127.0.0.1, downloads its
 # images once with --sequential and once with -j N, checks both copies are identical and prints
 # both timings and the speed-up. Exits non-zero if any step fails.
-# Both runs also draw their --timeline: docs/timeline-sequential.svg and docs/timeline-pool.svg.
+# Both runs also draw their --timeline: build/demo/timeline-sequential.svg and
+# build/demo/timeline-pool.svg. The demo modifies no tracked file: the README's pictures in docs/
+# are regenerated only on purpose, with DEMO_TIMELINE_DIR=docs.
 #
 # Environment: DEMO_IMAGES (default 40), DEMO_LATENCY_MS (default 100), DEMO_JOBS (default 8),
-# DEMO_TIMELINE_DIR (default docs).
+# DEMO_TIMELINE_DIR (default build/demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 images=${DEMO_IMAGES:-40}
 latency_ms=${DEMO_LATENCY_MS:-100}
 jobs=${DEMO_JOBS:-8}
-timeline_dir=${DEMO_TIMELINE_DIR:-docs}
+timeline_dir=${DEMO_TIMELINE_DIR:-build/demo}
 
 die() {
     echo "demo: $*" >&2

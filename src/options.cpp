@@ -182,7 +182,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
     app.add_option("-o,--output", options.output_dir,
                    "Directory for the files, created with its parents (default: images)")
         ->option_text("DIR");
-    app.add_option("-j,--jobs", options.jobs, "Number of worker threads, 1..512 (default: 8)")
+    app.add_option("-j,--jobs", options.jobs,
+                   "Number of worker threads, 1..512 (default: 8); fewer when the "
+                   "open-file limit is too low, with a warning")
         ->check(CLI::Range(1U, 512U))
         ->option_text("N");
     app.add_flag("--sequential", options.sequential,
