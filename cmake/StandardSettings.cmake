@@ -5,8 +5,9 @@ target_compile_options(imgfetch_warnings INTERFACE -Wall -Wextra -Wpedantic -Wsh
                        -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
                        -Wimplicit-fallthrough)
 # GCC 12 at -O3 (a user's Release build) warns -Wrestrict inside libstdc++ for
-# `"literal" + std::string&&` (GCC bug 105329, a false positive: it reports a memcpy of 2^63 bytes): every such
-# expression in our code and tests would warn. Off for GCC 12 only; other compilers keep it.
+# `"literal" + std::string&&` (GCC bug 105329, a false positive: it reports a memcpy of 2^63
+# bytes); every such expression in our code and tests would warn. Off for GCC 12 only; other
+# compilers keep the warning.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12
    AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
     target_compile_options(imgfetch_warnings INTERFACE -Wno-restrict)
