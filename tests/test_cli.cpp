@@ -143,6 +143,22 @@ TEST_F(Cli, AnOutputDirThatIsAFileIsAUsageError) {
     EXPECT_NE(result.err.find("output directory"), std::string::npos) << result.err;
 }
 
+TEST_F(Cli, OutputDirIsALongNameOfDashO) {
+    const auto result = run_imgfetch(
+        {list_of({"/img/1.png"}), "--output-dir", (temp / "curl-style").string()}, temp.path());
+
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(read_file(temp / "curl-style" / "1.png"), fake_png(1));
+}
+
+TEST_F(Cli, HelpShowsOutputDirBesideOutput) {
+    const auto result = run_imgfetch({"--help"}, temp.path());
+
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_NE(result.out.find("-o,--output,--output-dir DIR"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("IMGFETCH_OUTPUT_DIR"), std::string::npos) << result.out;
+}
+
 TEST_F(Cli, LogFileGetsTimestampedLines) {
     const auto log = temp / "run.log";
     const auto result = run_imgfetch(
