@@ -1,6 +1,7 @@
 #include "imgfetch/task_source.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,21 +19,57 @@
 
 namespace imgfetch {
 
+namespace {
+
+// Throws the SetupError for a list that cannot be read, closing `owned_fd` first (-1: none;
+// standard input stays open).
+[[noreturn]] void unreadable(const std::string& name, int owned_fd, int error) {
+    if (owned_fd >= 0) {
+        ::close(owned_fd);
+    }
+    throw SetupError("cannot read list '" + name + "': " + std::strerror(error));
+}
+
+} // namespace
+
 ListInputs::ListInputs(const std::vector<std::string>& paths, std::stop_token stop) {
     for (const std::string& path : paths) {
         const bool is_stdin = path == "-";
+        const std::string name = is_stdin ? "<stdin>" : path;
         // O_NONBLOCK: opening a FIFO without a writer must not block (signals are masked in
         // this thread); reads then block in poll(), where an interrupt can end them.
         const int fd =
             is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
-            throw SetupError("cannot read list '" + path + "': " + std::strerror(errno));
+            unreadable(name, -1, errno);
+        }
+        const int owned_fd = is_stdin ? -1 : fd;
+        // A directory opens fine and fails only at the first read, once downloads have begun.
+        // A regular file is read once here (pread: nothing is consumed) so that a file the
+        // kernel cannot read is refused now too. Pipes, FIFOs and terminals are not probed: a
+        // read there would take their data or block.
+        struct stat info {};
+        if (::fstat(fd, &info) != 0) {
+            unreadable(name, owned_fd, errno);
+        }
+        if (S_ISDIR(info.st_mode)) {
+            unreadable(name, owned_fd, EISDIR);
+        }
+        std::optional<off_t> regular_from;
+        if (S_ISREG(info.st_mode)) {
+            // Standard input may be a file the shell opened at some offset: its text starts there.
+            const off_t start = is_stdin ? ::lseek(fd, 0, SEEK_CUR) : 0;
+            char byte = 0;
+            if (start < 0 || ::pread(fd, &byte, 1, start) < 0) {
+                unreadable(name, owned_fd, errno);
+            }
+            regular_from = start;
         }
         // Every list, files too: a "file" may be a FIFO or /dev/fd/N from a shell.
         auto& source =
             m_sources.emplace_back(std::make_unique<InterruptibleInput>(fd, !is_stdin, stop));
         auto& stream = m_streams.emplace_back(std::make_unique<std::istream>(source.get()));
-        m_inputs.push_back({is_stdin ? "<stdin>" : path, stream.get(), source.get()});
+        m_inputs.push_back({name, stream.get(), source.get(), fd, regular_from});
     }
 }
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include "imgfetch/naming.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/task_source.hpp"
@@ -108,6 +110,30 @@ TEST(ProduceTasks, DuplicatesAndNamesStayExactInAListLongerThanTheMemoryLimit) {
     EXPECT_EQ(p.tasks[k_urls - 1].file_name, "19999.jpg");
     EXPECT_EQ(p.tasks[k_urls].file_name, "5-2.jpg");
     EXPECT_EQ(p.tasks[k_urls].seq, k_urls + 3);
+}
+
+TEST(ListInputs, ADirectoryIsASetupErrorNamingIt) {
+    TempDir temp;
+    try {
+        ListInputs lists({temp.path().string()});
+        FAIL() << "expected SetupError";
+    } catch (const SetupError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "cannot read list '" + temp.path().string() + "': Is a directory");
+    }
+}
+
+TEST(ListInputs, RegularFilesCanBeReadAheadAndFifosCannot) {
+    TempDir temp;
+    test::write_file(temp / "l.txt", "http://h/1.png\n");
+    const auto fifo = temp / "l.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+
+    const ListInputs lists({(temp / "l.txt").string(), fifo.string()});
+
+    ASSERT_EQ(lists.inputs().size(), 2U);
+    EXPECT_EQ(lists.inputs()[0].regular_from, off_t{0});
+    EXPECT_FALSE(lists.inputs()[1].regular_from);
 }
 
 TEST(ListInputs, AnUnreadableListIsASetupErrorNamingIt) {

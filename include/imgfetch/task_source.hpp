@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <istream>
 #include <memory>
@@ -21,8 +23,10 @@ class NameRegistry;
 // download (exit code 2).
 class ListInputs {
 public:
-    // `paths` in order; "-" is standard input. Throws SetupError naming an unreadable list.
-    // Reading ends early (as end of input) once `stop` is requested, even on an idle pipe.
+    // `paths` in order; "-" is standard input. Throws SetupError naming a list that cannot be
+    // opened, is a directory, or is a regular file whose first read fails. FIFOs are opened
+    // without blocking. Reading ends early (as end of input) once `stop` is requested, even on
+    // an idle pipe.
     explicit ListInputs(const std::vector<std::string>& paths, std::stop_token stop = {});
     ~ListInputs();
 
@@ -30,6 +34,11 @@ public:
         std::string display_name; // "urls.txt" or "<stdin>"
         std::istream* stream;
         const InterruptibleInput* source; // tells a read error from the end of input
+        int fd;                           // read by `source`, open as long as the ListInputs
+        // A regular file: the offset its text starts at (0, or where a shell left standard
+        // input), so it can be read ahead with pread() without moving `stream`. Nothing for
+        // pipes, FIFOs and terminals, which can be read only once.
+        std::optional<off_t> regular_from;
     };
     const std::vector<Input>& inputs() const { return m_inputs; }
 
