@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "imgfetch/naming.hpp"
+#include "imgfetch/progress.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/string_table.hpp"
 #include "imgfetch/text_escape.hpp"
@@ -81,8 +82,8 @@ namespace {
 class TaskMaker {
 public:
     TaskMaker(NameRegistry& names, ResultSink& sink, const std::function<void(Task)>& emit,
-              const std::optional<Shard>& shard)
-        : m_names(names), m_sink(sink), m_emit(emit), m_shard(shard) {}
+              const std::optional<Shard>& shard, ProgressCounters* progress)
+        : m_names(names), m_sink(sink), m_emit(emit), m_shard(shard), m_progress(progress) {}
 
     void take(const std::string& list_name, const ListReader::Line& line) {
         if (std::holds_alternative<BlankLine>(line.parsed)) {
@@ -116,6 +117,7 @@ public:
         if (!mine) {
             return;
         }
+        progress_task_added(m_progress); // before the emit: a task is read before it is done
         m_emit(
             Task{seq, line.number, entry.url, std::move(reserved.name), reserved.needs_extension});
         ++m_stats.tasks;
@@ -128,7 +130,7 @@ public:
         result.seq = m_next_seq++;
         result.status = Status::failed;
         result.error = "error while reading list '" + list_name + "'; the rest of it was skipped";
-        m_sink.add(std::move(result));
+        reported_at_once(std::move(result));
     }
 
 private:
@@ -141,7 +143,7 @@ private:
         result.line = number;
         result.status = Status::failed;
         result.error = list_name + ":" + std::to_string(number) + ": " + redact_credentials(reason);
-        m_sink.add(std::move(result));
+        reported_at_once(std::move(result));
     }
 
     void duplicate(std::size_t seq, std::size_t number, const std::string& url,
@@ -152,13 +154,21 @@ private:
         result.url = redact_credentials(url);
         result.status = Status::duplicate;
         result.duplicate_of = first_seq;
+        reported_at_once(std::move(result));
+    }
+
+    // A result without a download is one more task for the progress bar, done at once.
+    void reported_at_once(TransferResult result) {
+        progress_task_added(m_progress);
         m_sink.add(std::move(result));
+        progress_task_done(m_progress);
     }
 
     NameRegistry& m_names;
     ResultSink& m_sink;
     const std::function<void(Task)>& m_emit;
     const std::optional<Shard> m_shard;
+    ProgressCounters* const m_progress; // null: no progress bar
     // URL -> seq of its first occurrence. Bounded memory for a list of any length: past a few
     // tens of thousands of URLs it lives in a temporary file (see string_table.hpp).
     StringTable m_first_of_url;
@@ -170,8 +180,8 @@ private:
 
 ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
                            const std::function<void(Task)>& emit, const std::stop_token& stop,
-                           const std::optional<Shard>& shard) {
-    TaskMaker maker(names, sink, emit, shard);
+                           const std::optional<Shard>& shard, ProgressCounters* progress) {
+    TaskMaker maker(names, sink, emit, shard, progress);
     for (const ListInputs::Input& input : lists.inputs()) {
         ListReader reader(*input.stream);
         ListReader::Line line;

@@ -18,6 +18,7 @@
 namespace imgfetch {
 
 class NameRegistry;
+struct ProgressCounters;
 
 // The URL lists of a run, opened up front so an unreadable one stops the run before any
 // download (exit code 2).
@@ -65,8 +66,13 @@ struct ProduceStats {
 // order, and every line still takes its seq, so names and seqs equal an unsharded run's and
 // the shards can share one output directory. Bad lines are reported by shard 0 only (each once
 // across the shards); a list's read error by every shard (each one's own read failed).
+//
+// With `progress`, every result counts as a task read (progress_task_added) before it is
+// emitted or reported; the ones reported here (bad lines, duplicates, read errors) also count
+// as done at once. count_list_tasks() counts ahead what this reads.
 ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
                            const std::function<void(Task)>& emit, const std::stop_token& stop = {},
-                           const std::optional<Shard>& shard = std::nullopt);
+                           const std::optional<Shard>& shard = std::nullopt,
+                           ProgressCounters* progress = nullptr);
 
 } // namespace imgfetch
