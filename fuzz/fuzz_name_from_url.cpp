@@ -3,6 +3,8 @@
 //  - a sanitized name is never empty, ".", ".." or hidden; has no '/', '\\', NUL, control or
 //    Windows-reserved byte; is no Windows device name ("con", "lpt1.png"); has no trailing
 //    dot or space; fits in k_max_name_bytes; and sanitizing it again changes nothing;
+//  - so is every name NameAllocator numbers ("photo-2.png", "photo-10.png") to keep it unique,
+//    and the numbered names are all different;
 //  - printable() output has no control byte (C0, DEL, C1) and is valid UTF-8;
 //  - redact_credentials() keeps no password.
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -172,6 +175,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (const std::optional<std::string> name =
             imgfetch::filename_from_content_disposition(input)) {
         check_safe_name(*name);
+    }
+
+    // The same name wanted again and again: numbered names are still safe, distinct names.
+    imgfetch::NameAllocator allocator;
+    const std::string wanted = imgfetch::sanitize_file_name(input);
+    std::set<std::string> reserved;
+    for (int i = 0; i < 11; ++i) {
+        const std::string name = allocator.reserve(wanted).name;
+        check_safe_name(name);
+        check(reserved.insert(name).second);
     }
 
     check_printable(input, imgfetch::printable(input));

@@ -16,6 +16,7 @@
 #include "imgfetch/exit_code.hpp"
 #include "imgfetch/failed_list.hpp"
 #include "imgfetch/host_gate.hpp"
+#include "imgfetch/list_total.hpp"
 #include "imgfetch/naming.hpp"
 #include "imgfetch/output_dir.hpp"
 #include "imgfetch/progress.hpp"
@@ -130,11 +131,10 @@ void run_sequential(const Shared& run) {
     produce_tasks(
         run.lists, run.names, run.sink,
         [&](Task task) {
-            progress_task_added(ctx.progress);
             run.sink.add(download_with_retries(session, task, ctx, 0));
             progress_task_done(ctx.progress);
         },
-        run.ctx.stop, run.shard);
+        run.ctx.stop, run.shard, ctx.progress);
     progress_list_read(ctx.progress);
 }
 
@@ -164,7 +164,6 @@ void run_pool(const Shared& run, unsigned jobs, unsigned per_host) {
     const std::stop_callback close_on_stop(ctx.stop, [&queue] { queue.close(); });
     const auto put = [&](Task task) {
         const Task unqueued = task; // for the result if the queue does not take it
-        progress_task_added(ctx.progress);
         try {
             queue.put(std::move(task));
         } catch (const QueueClosed&) {
@@ -174,7 +173,7 @@ void run_pool(const Shared& run, unsigned jobs, unsigned per_host) {
         }
     };
     try {
-        produce_tasks(run.lists, run.names, run.sink, put, ctx.stop, run.shard);
+        produce_tasks(run.lists, run.names, run.sink, put, ctx.stop, run.shard, ctx.progress);
     } catch (const QueueClosed&) {
         // Interrupted while the main thread was putting: stop reading the list.
     }
@@ -214,8 +213,10 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     // The live progress bar, when main() set up a console for one; erased before the summary.
     ProgressCounters counters;
     std::optional<ProgressBar> bar;
+    std::optional<ListTotal> list_total; // the bar's total, counted ahead on its own thread
     if (console != nullptr) {
         bar.emplace(*console, counters);
+        list_total.emplace(lists, options.shard, counters, stop);
     }
     const DownloadContext ctx{settings, dir, clock, stop, &names, bar ? &counters : nullptr};
     const Shared shared{lists, names, sink, ctx, curl_share, options.shard};

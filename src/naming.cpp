@@ -127,17 +127,23 @@ std::string_view stem_of(std::string_view name) {
     return name.substr(0, dot);
 }
 
-// "photo.jpg", 2 -> "photo-2.jpg"; "photo", 2 -> "photo-2".
+// "photo.jpg", 2 -> "photo-2.jpg"; "photo", 2 -> "photo-2". Never longer than
+// k_max_name_bytes: the stem gives up its last whole characters to make room for the suffix
+// (a name whose extension leaves no room is numbered at its end, like a name without one).
+// The digits after the last '-' tell every n apart, so the names tried stay distinct.
 std::string with_suffix(std::string_view name, std::size_t n) {
     std::string suffix = "-"; // built in two steps: GCC 12 -O3 misreports "-" + to_string
     suffix += std::to_string(n);
-    const auto dot = name.rfind('.');
-    if (dot == std::string_view::npos || dot == 0) {
-        return std::string(name) + suffix;
+    auto dot = name.rfind('.');
+    if (dot == std::string_view::npos || dot == 0 ||
+        name.size() - dot + suffix.size() >= k_max_name_bytes) {
+        dot = name.size();
     }
-    std::string result(name.substr(0, dot));
+    const std::string_view extension = name.substr(dot); // with its dot, or empty
+    std::string result(
+        utf8_prefix(name.substr(0, dot), k_max_name_bytes - suffix.size() - extension.size()));
     result += suffix;
-    result += name.substr(dot);
+    result += extension;
     return result;
 }
 

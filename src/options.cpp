@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <string_view>
 
 namespace imgfetch {
 
@@ -31,9 +32,10 @@ constexpr const char* k_footer = R"(Examples:
 
 Configuration: every option above can also come from an environment variable named
 IMGFETCH_ plus the long option in capitals with '_' for '-' (IMGFETCH_JOBS=16,
-IMGFETCH_EXISTING=update, IMGFETCH_QUIET=1) or from a TOML file given by --config FILE
-or IMGFETCH_CONFIG (jobs = 16, existing = "update"). Precedence: command line, then
-environment, then config file, then the defaults.
+IMGFETCH_EXISTING=update, IMGFETCH_QUIET=1; -o is IMGFETCH_OUTPUT or IMGFETCH_OUTPUT_DIR)
+or from a TOML file given by --config FILE or IMGFETCH_CONFIG (jobs = 16,
+existing = "update"). Precedence: command line, then environment, then config file, then
+the defaults.
 
 Exit codes:
   0  every URL ended ok, skipped, not_modified or duplicate
@@ -91,16 +93,38 @@ public:
     }
 };
 
-// Gives every named option (but --help, --version and --config) its IMGFETCH_* variable.
-void bind_environment(CLI::App& app) {
+const char* nonempty_env(const std::string& name) {
+    const char* value = std::getenv(name.c_str());
+    return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+// Gives every named option (but --help, --version and --config) its IMGFETCH_* variable. An
+// option with two long names (-o: --output and --output-dir) answers to both variables, so it
+// binds the one that is set; both set to different values is an error, returned as its text.
+std::string bind_environment(CLI::App& app) {
     for (CLI::Option* option : app.get_options()) {
         const auto& names = option->get_lnames();
         if (names.empty() || names.front() == "help" || names.front() == "version" ||
             names.front() == "config") {
             continue;
         }
-        option->envname(env_name_for(names.front()));
+        std::string bound = env_name_for(names.front());
+        for (std::size_t i = 1; i < names.size(); ++i) {
+            const std::string alias = env_name_for(names[i]);
+            const char* alias_value = nonempty_env(alias);
+            if (alias_value == nullptr) {
+                continue;
+            }
+            const char* bound_value = nonempty_env(bound);
+            if (bound_value != nullptr && std::string_view(bound_value) != alias_value) {
+                return "the environment sets both " + bound + "=" + printable(bound_value) +
+                       " and " + alias + "=" + printable(alias_value) + "; unset one";
+            }
+            bound = alias;
+        }
+        option->envname(bound);
     }
+    return {};
 }
 
 // After a usage error: which values came from the environment, so a bad IMGFETCH_JOBS is
@@ -179,7 +203,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
 
     app.add_option("LIST", options.lists,
                    "URL list files, read in order; '-' or none reads standard input");
-    app.add_option("-o,--output", options.output_dir,
+    app.add_option("-o,--output,--output-dir", options.output_dir,
                    "Directory for the files, created with its parents (default: images)")
         ->option_text("DIR");
     app.add_option("-j,--jobs", options.jobs,
@@ -289,7 +313,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
         ->check(CLI::Range(1U, 1'000'000U))
         ->option_text("N");
 
-    bind_environment(app);
+    if (const std::string conflict = bind_environment(app); !conflict.empty()) {
+        std::cerr << "imgfetch: " << conflict << "\n";
+        return {std::nullopt, 2};
+    }
     const char* config_from_env = std::getenv("IMGFETCH_CONFIG");
     const bool env_config = config_from_env != nullptr && *config_from_env != '\0';
     auto* config = app.set_config("--config", env_config ? config_from_env : "",

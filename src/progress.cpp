@@ -23,6 +23,18 @@ constexpr std::string_view k_erase_to_end = "\x1b[K";
 
 } // namespace
 
+ProgressTotal progress_total(std::uint64_t done, std::uint64_t read, bool all_read,
+                             std::uint64_t counted) {
+    // A task is counted as read before it can be done; max() hides a torn pair of loads.
+    if (all_read) {
+        return {std::max(done, read), true};
+    }
+    if (counted != ProgressCounters::k_not_counted && counted >= read) {
+        return {std::max(done, counted), true};
+    }
+    return {std::max(done, read), false};
+}
+
 std::string format_bytes(std::uint64_t bytes) {
     if (bytes < 1024) {
         return fmt::format("{} B", bytes);
@@ -246,9 +258,12 @@ void ProgressBar::redraw() {
     const auto now = RateMeter::Clock::now();
     ProgressSnapshot snapshot;
     snapshot.done = m_counters.done.load(std::memory_order_relaxed);
-    // A task is counted in total before it can be done; max() hides a torn pair of loads.
-    snapshot.total = std::max(snapshot.done, m_counters.total.load(std::memory_order_relaxed));
-    snapshot.total_final = m_counters.total_final.load(std::memory_order_relaxed);
+    const ProgressTotal total =
+        progress_total(snapshot.done, m_counters.total.load(std::memory_order_relaxed),
+                       m_counters.total_final.load(std::memory_order_relaxed),
+                       m_counters.counted.load(std::memory_order_relaxed));
+    snapshot.total = total.total;
+    snapshot.total_final = total.final;
     snapshot.bytes = m_counters.bytes.load(std::memory_order_relaxed);
     snapshot.active = m_counters.active.load(std::memory_order_relaxed);
     m_rate.add(now, snapshot.bytes);

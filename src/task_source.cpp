@@ -1,6 +1,7 @@
 #include "imgfetch/task_source.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "imgfetch/naming.hpp"
+#include "imgfetch/progress.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/string_table.hpp"
 #include "imgfetch/text_escape.hpp"
@@ -18,21 +20,57 @@
 
 namespace imgfetch {
 
+namespace {
+
+// Throws the SetupError for a list that cannot be read, closing `owned_fd` first (-1: none;
+// standard input stays open).
+[[noreturn]] void unreadable(const std::string& name, int owned_fd, int error) {
+    if (owned_fd >= 0) {
+        ::close(owned_fd);
+    }
+    throw SetupError("cannot read list '" + name + "': " + std::strerror(error));
+}
+
+} // namespace
+
 ListInputs::ListInputs(const std::vector<std::string>& paths, std::stop_token stop) {
     for (const std::string& path : paths) {
         const bool is_stdin = path == "-";
+        const std::string name = is_stdin ? "<stdin>" : path;
         // O_NONBLOCK: opening a FIFO without a writer must not block (signals are masked in
         // this thread); reads then block in poll(), where an interrupt can end them.
         const int fd =
             is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
-            throw SetupError("cannot read list '" + path + "': " + std::strerror(errno));
+            unreadable(name, -1, errno);
+        }
+        const int owned_fd = is_stdin ? -1 : fd;
+        // A directory opens fine and fails only at the first read, once downloads have begun.
+        // A regular file is read once here (pread: nothing is consumed) so that a file the
+        // kernel cannot read is refused now too. Pipes, FIFOs and terminals are not probed: a
+        // read there would take their data or block.
+        struct stat info {};
+        if (::fstat(fd, &info) != 0) {
+            unreadable(name, owned_fd, errno);
+        }
+        if (S_ISDIR(info.st_mode)) {
+            unreadable(name, owned_fd, EISDIR);
+        }
+        std::optional<off_t> regular_from;
+        if (S_ISREG(info.st_mode)) {
+            // Standard input may be a file the shell opened at some offset: its text starts there.
+            const off_t start = is_stdin ? ::lseek(fd, 0, SEEK_CUR) : 0;
+            char byte = 0;
+            if (start < 0 || ::pread(fd, &byte, 1, start) < 0) {
+                unreadable(name, owned_fd, errno);
+            }
+            regular_from = start;
         }
         // Every list, files too: a "file" may be a FIFO or /dev/fd/N from a shell.
         auto& source =
             m_sources.emplace_back(std::make_unique<InterruptibleInput>(fd, !is_stdin, stop));
         auto& stream = m_streams.emplace_back(std::make_unique<std::istream>(source.get()));
-        m_inputs.push_back({is_stdin ? "<stdin>" : path, stream.get(), source.get()});
+        m_inputs.push_back({name, stream.get(), source.get(), fd, regular_from});
     }
 }
 
@@ -44,8 +82,8 @@ namespace {
 class TaskMaker {
 public:
     TaskMaker(NameRegistry& names, ResultSink& sink, const std::function<void(Task)>& emit,
-              const std::optional<Shard>& shard)
-        : m_names(names), m_sink(sink), m_emit(emit), m_shard(shard) {}
+              const std::optional<Shard>& shard, ProgressCounters* progress)
+        : m_names(names), m_sink(sink), m_emit(emit), m_shard(shard), m_progress(progress) {}
 
     void take(const std::string& list_name, const ListReader::Line& line) {
         if (std::holds_alternative<BlankLine>(line.parsed)) {
@@ -79,6 +117,7 @@ public:
         if (!mine) {
             return;
         }
+        progress_task_added(m_progress); // before the emit: a task is read before it is done
         m_emit(
             Task{seq, line.number, entry.url, std::move(reserved.name), reserved.needs_extension});
         ++m_stats.tasks;
@@ -91,7 +130,7 @@ public:
         result.seq = m_next_seq++;
         result.status = Status::failed;
         result.error = "error while reading list '" + list_name + "'; the rest of it was skipped";
-        m_sink.add(std::move(result));
+        reported_at_once(std::move(result));
     }
 
 private:
@@ -104,7 +143,7 @@ private:
         result.line = number;
         result.status = Status::failed;
         result.error = list_name + ":" + std::to_string(number) + ": " + redact_credentials(reason);
-        m_sink.add(std::move(result));
+        reported_at_once(std::move(result));
     }
 
     void duplicate(std::size_t seq, std::size_t number, const std::string& url,
@@ -115,13 +154,21 @@ private:
         result.url = redact_credentials(url);
         result.status = Status::duplicate;
         result.duplicate_of = first_seq;
+        reported_at_once(std::move(result));
+    }
+
+    // A result without a download is one more task for the progress bar, done at once.
+    void reported_at_once(TransferResult result) {
+        progress_task_added(m_progress);
         m_sink.add(std::move(result));
+        progress_task_done(m_progress);
     }
 
     NameRegistry& m_names;
     ResultSink& m_sink;
     const std::function<void(Task)>& m_emit;
     const std::optional<Shard> m_shard;
+    ProgressCounters* const m_progress; // null: no progress bar
     // URL -> seq of its first occurrence. Bounded memory for a list of any length: past a few
     // tens of thousands of URLs it lives in a temporary file (see string_table.hpp).
     StringTable m_first_of_url;
@@ -133,8 +180,8 @@ private:
 
 ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
                            const std::function<void(Task)>& emit, const std::stop_token& stop,
-                           const std::optional<Shard>& shard) {
-    TaskMaker maker(names, sink, emit, shard);
+                           const std::optional<Shard>& shard, ProgressCounters* progress) {
+    TaskMaker maker(names, sink, emit, shard, progress);
     for (const ListInputs::Input& input : lists.inputs()) {
         ListReader reader(*input.stream);
         ListReader::Line line;

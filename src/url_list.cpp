@@ -118,14 +118,22 @@ bool is_http_url(std::string_view url) {
     return has_http_scheme_and_host(url) && curl_accepts(url);
 }
 
+bool is_blank_list_line(std::string_view line) {
+    if (line.find('\0') != std::string_view::npos) {
+        return false; // a bad line, not a blank one
+    }
+    line = trim(line);
+    return line.empty() || line.front() == '#';
+}
+
 ParsedLine parse_list_line(std::string_view line) {
     if (line.find('\0') != std::string_view::npos) {
         return BadLine{"line contains a NUL byte"};
     }
-    line = trim(line);
-    if (line.empty() || line.front() == '#') {
+    if (is_blank_list_line(line)) {
         return BlankLine{};
     }
+    line = trim(line);
     const auto separator = line.find_first_of(" \t\r");
     const std::string_view url = line.substr(0, separator);
     const std::string_view name =
@@ -144,6 +152,20 @@ ListReader::ListReader(std::istream& in, std::size_t max_line_bytes)
 }
 
 bool ListReader::next(Line& out) {
+    RawLine raw;
+    if (!next_raw(raw)) {
+        return false;
+    }
+    out.number = raw.number;
+    if (!raw.text) {
+        out.parsed = BadLine{"line longer than " + std::to_string(m_max_line_bytes) + " bytes"};
+    } else {
+        out.parsed = parse_list_line(*raw.text);
+    }
+    return true;
+}
+
+bool ListReader::next_raw(RawLine& out) {
     if (!m_in.good()) {
         return false;
     }
@@ -169,8 +191,8 @@ bool ListReader::next(Line& out) {
     }
     ++m_line_number;
     out.number = m_line_number;
+    out.text.reset();
     if (too_long) {
-        out.parsed = BadLine{"line longer than " + std::to_string(m_max_line_bytes) + " bytes"};
         return true;
     }
     std::string_view line(m_buffer.data(), extracted);
@@ -183,11 +205,9 @@ bool ListReader::next(Line& out) {
     if (!line.empty() && line.back() == '\r') {
         line.remove_suffix(1);
     }
-    if (line.size() > m_max_line_bytes) {
-        out.parsed = BadLine{"line longer than " + std::to_string(m_max_line_bytes) + " bytes"};
-        return true;
+    if (line.size() <= m_max_line_bytes) {
+        out.text = line;
     }
-    out.parsed = parse_list_line(line);
     return true;
 }
 

@@ -2,6 +2,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
 #include "imgfetch/options.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
@@ -120,6 +127,48 @@ TEST_F(Cli, AnUnreadableListIsAUsageErrorAndNothingIsDownloaded) {
     EXPECT_FALSE(std::filesystem::exists(temp / "out" / "1.png"));
 }
 
+TEST_F(Cli, AListThatIsADirectoryIsAUsageErrorAndNothingIsDownloaded) {
+    const auto result =
+        run_imgfetch({list_of({"/img/1.png"}), temp.path().string(), "-o", out()}, temp.path());
+
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find("cannot read list '" + temp.path().string() + "': Is a directory"),
+              std::string::npos)
+        << result.err;
+    EXPECT_FALSE(std::filesystem::exists(temp / "out")) << "refused before any setup";
+}
+
+TEST_F(Cli, StandardInputThatIsADirectoryIsAUsageError) {
+    const auto result = run_imgfetch({"-", "-o", out()}, temp.path(), temp.path().string());
+
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find("cannot read list '<stdin>': Is a directory"), std::string::npos)
+        << result.err;
+}
+
+TEST_F(Cli, AListThatIsAFifoIsReadAsItIsWritten) {
+    const auto fifo = temp / "urls.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const std::string text = server.url("/img/1.png") + "\n" + server.url("/img/2.png") + "\n";
+    // The writer's open() waits for imgfetch to open the FIFO (which itself does not wait).
+    std::jthread writer([&fifo, &text] {
+        const int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            [[maybe_unused]] const auto written = ::write(fd, text.data(), text.size());
+            ::close(fd);
+        }
+    });
+
+    const auto result = run_imgfetch({fifo.string(), "-o", out()}, temp.path());
+    // Whatever happened, let a writer still waiting for a reader go.
+    const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    writer.join();
+    ::close(reader);
+
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(list_dir(out()), (std::vector<std::string>{"1.png", "2.png"}));
+}
+
 TEST_F(Cli, JobsOutsideOneTo512IsAUsageError) {
     for (const char* jobs : {"0", "513", "many"}) {
         const auto result = run_imgfetch({"-j", jobs, "-o", out()}, temp.path());
@@ -141,6 +190,22 @@ TEST_F(Cli, AnOutputDirThatIsAFileIsAUsageError) {
 
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_NE(result.err.find("output directory"), std::string::npos) << result.err;
+}
+
+TEST_F(Cli, OutputDirIsALongNameOfDashO) {
+    const auto result = run_imgfetch(
+        {list_of({"/img/1.png"}), "--output-dir", (temp / "curl-style").string()}, temp.path());
+
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(read_file(temp / "curl-style" / "1.png"), fake_png(1));
+}
+
+TEST_F(Cli, HelpShowsOutputDirBesideOutput) {
+    const auto result = run_imgfetch({"--help"}, temp.path());
+
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_NE(result.out.find("-o,--output,--output-dir DIR"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find("IMGFETCH_OUTPUT_DIR"), std::string::npos) << result.out;
 }
 
 TEST_F(Cli, LogFileGetsTimestampedLines) {

@@ -161,6 +161,34 @@ TEST(Config, EveryLongOptionHasAnEnvironmentVariable) {
     EXPECT_TRUE(options.insecure);
 }
 
+// -o has two long names, --output and --output-dir (curl's): each works everywhere.
+TEST(Config, OutputDirIsAcceptedWhereverOutputIs) {
+    EXPECT_EQ(parse_ok({"--output-dir", "cli"}).output_dir, "cli");
+
+    const TempDir dir;
+    const std::string config = write_config(dir, "output-dir = \"/srv/from-file\"\n");
+    EXPECT_EQ(parse_ok({"--config", config}).output_dir, "/srv/from-file");
+
+    ScopedEnv env;
+    env.set("IMGFETCH_OUTPUT_DIR", "from-env");
+    EXPECT_EQ(parse_ok({"--config", config}).output_dir, "from-env"); // environment over file
+    EXPECT_EQ(parse_ok({"-o", "cli"}).output_dir, "cli");             // command line over both
+}
+
+TEST(Config, BothOutputVariablesMustAgree) {
+    ScopedEnv env;
+    env.set("IMGFETCH_OUTPUT", "one");
+    env.set("IMGFETCH_OUTPUT_DIR", "one");
+    EXPECT_EQ(parse_ok({}).output_dir, "one");
+
+    env.set("IMGFETCH_OUTPUT_DIR", "two");
+    const Parsed parsed = parse({});
+    EXPECT_FALSE(parsed.result.options);
+    EXPECT_EQ(parsed.result.exit_code, 2);
+    EXPECT_NE(parsed.err.find("IMGFETCH_OUTPUT=one and IMGFETCH_OUTPUT_DIR=two"), std::string::npos)
+        << parsed.err;
+}
+
 TEST(Config, FlagVariablesAcceptFalseValues) {
     ScopedEnv env;
     env.set("IMGFETCH_QUIET", "0");

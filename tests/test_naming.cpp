@@ -258,6 +258,45 @@ TEST(NameAllocator, CollisionsGetNumberedBeforeTheExtension) {
     EXPECT_EQ(names[8].name, ".x-2"); // a leading dot is not an extension
 }
 
+TEST(NameAllocator, NumberedNamesOfTheLongestNameStayWithinTheLimit) {
+    NameAllocator allocator;
+    const std::string with_extension = std::string(k_max_name_bytes - 4, 'a') + ".png";
+    const std::string without = std::string(k_max_name_bytes, 'b');
+    std::vector<std::string> wanted(12, with_extension);
+    wanted.insert(wanted.end(), 3, without);
+    const auto names = reserve_all(allocator, wanted);
+
+    EXPECT_EQ(names[0].name, with_extension);
+    EXPECT_EQ(names[1].name, std::string(k_max_name_bytes - 6, 'a') + "-2.png");
+    EXPECT_EQ(names[9].name, std::string(k_max_name_bytes - 7, 'a') + "-10.png");
+    EXPECT_EQ(names[12].name, without);
+    EXPECT_EQ(names[13].name, std::string(k_max_name_bytes - 2, 'b') + "-2");
+    for (const ReservedName& name : names) {
+        EXPECT_LE(name.name.size(), k_max_name_bytes) << name.name;
+        EXPECT_EQ(sanitize_file_name(name.name), name.name);
+    }
+}
+
+TEST(NameAllocator, NumberingCutsTheStemOnACharacterBoundary) {
+    NameAllocator allocator;
+    std::string euros; // 198 bytes of 3-byte characters, then ".x" (200 bytes)
+    while (euros.size() < k_max_name_bytes - 2) {
+        euros += "\xE2\x82\xAC";
+    }
+    allocator.reserve(euros + ".x");
+    const std::string numbered = allocator.reserve(euros + ".x").name;
+    // Room for 200 - 4 = 196 bytes of stem: 65 whole euros (195 bytes), not 65 and a third.
+    EXPECT_EQ(numbered, euros.substr(0, 195) + "-2.x");
+}
+
+TEST(NameAllocator, AnExtensionThatLeavesNoRoomIsNumberedAtTheEnd) {
+    NameAllocator allocator;
+    const std::string name = "a." + std::string(k_max_name_bytes - 2, 'e'); // 200 bytes
+    allocator.reserve(name);
+    const std::string numbered = allocator.reserve(name).name;
+    EXPECT_EQ(numbered, name.substr(0, k_max_name_bytes - 2) + "-2");
+}
+
 TEST(NameAllocator, StemWithoutExtensionBlocksEveryExtensionOfThatStem) {
     NameAllocator allocator;
     EXPECT_EQ(allocator.reserve("photo").name, "photo");

@@ -221,6 +221,40 @@ TEST(StatusLine, ColumnsComeFromTheTerminalOrDefaultToEighty) {
     ::close(master);
 }
 
+TEST(ProgressTotal, IsTheCountMadeAheadUntilTheListsAreRead) {
+    constexpr std::uint64_t none = ProgressCounters::k_not_counted;
+    // Nothing counted ahead (a pipe): the tasks read so far, growing.
+    EXPECT_EQ(progress_total(3, 10, false, none).total, 10U);
+    EXPECT_FALSE(progress_total(3, 10, false, none).final);
+    // Counted ahead: that count, final, while the reading lags behind.
+    EXPECT_EQ(progress_total(3, 10, false, 300).total, 300U);
+    EXPECT_TRUE(progress_total(3, 10, false, 300).final);
+    // More read than counted (the file grew): growing again.
+    EXPECT_EQ(progress_total(3, 301, false, 300).total, 301U);
+    EXPECT_FALSE(progress_total(3, 301, false, 300).final);
+    // Once read, the tasks read are the total, whatever was counted.
+    EXPECT_EQ(progress_total(3, 299, true, 300).total, 299U);
+    EXPECT_TRUE(progress_total(3, 299, true, 300).final);
+    // Never less than done (two loads may tear).
+    EXPECT_EQ(progress_total(12, 10, false, none).total, 12U);
+    EXPECT_EQ(progress_total(12, 10, true, none).total, 12U);
+}
+
+TEST(ProgressBar, ShowsTheTotalCountedAheadAsFinal) {
+    const Pipe pipe;
+    StatusLine line(pipe.write_end());
+    ProgressCounters counters;
+    counters.total = 3;
+    counters.done = 1;
+    counters.publish_count(30);
+    std::string seen;
+    const ProgressBar bar(line, counters, 5ms);
+    EXPECT_TRUE(test::eventually([&] {
+        seen += pipe.drain();
+        return seen.find("1/30 files") != std::string::npos;
+    })) << seen;
+}
+
 TEST(ProgressBar, RedrawsTheCountersAndErasesItselfWhenDestroyed) {
     const Pipe pipe;
     StatusLine line(pipe.write_end());
@@ -276,9 +310,9 @@ struct PtyRun {
 };
 
 // Runs imgfetch with its stderr on the slave of a new pseudo-terminal `columns` wide (stdin
-// /dev/null, stdout a file) and reads everything written to it from the master side.
+// `stdin_path`, stdout a file) and reads everything written to it from the master side.
 PtyRun run_on_pty(const std::vector<std::string>& args, const std::filesystem::path& scratch,
-                  unsigned short columns) {
+                  unsigned short columns, const std::string& stdin_path = "/dev/null") {
     Fd master;
     Fd slave;
     winsize size{};
@@ -292,7 +326,7 @@ PtyRun run_on_pty(const std::vector<std::string>& args, const std::filesystem::p
         throw std::system_error(errno, std::generic_category(), "ttyname");
     }
     ChildProcess child(test::imgfetch_argv(args),
-                       {"/dev/null", scratch / "pty.stdout", std::string(slave_name)});
+                       {stdin_path, scratch / "pty.stdout", std::string(slave_name)});
     PtyRun run;
     // Our copy of the slave stays open while the child runs, so the master never reads as
     // hung up before the child has opened its own; once the child has ended and ours is
@@ -474,19 +508,18 @@ TEST_F(ProgressOnTerminal, DrawsABarThatLogLinesAndTheSummaryNeverShareALineWith
         run_on_pty({list(), "-j", "4", "--retries", "0", "-o", out()}, temp.path(), k_columns);
     ASSERT_EQ(run.status, test::exited_with(1)) << run.output;
 
-    // The bar was drawn, in place, growing total first, and always narrower than the terminal.
+    // The bar was drawn, in place, always narrower than the terminal, and with the list's
+    // total (41 tasks) from the first frame on: the file was counted ahead, so the total is
+    // never "+" (growing) although the bounded queue holds the reading back.
     const std::vector<std::string> frames = frames_in(run.output);
     ASSERT_GE(frames.size(), 3U) << run.output;
-    bool growing = false;
-    bool final = false;
+    bool eta = false;
     for (const std::string& frame : frames) {
         EXPECT_LT(frame.size(), k_columns) << frame;
-        EXPECT_NE(frame.find(" files"), std::string::npos) << frame;
-        growing = growing || frame.find("+ files") != std::string::npos;
-        final = final || frame.find("/41 files") != std::string::npos;
+        EXPECT_NE(frame.find("/41 files"), std::string::npos) << frame;
+        eta = eta || frame.find("ETA ") != std::string::npos;
     }
-    EXPECT_TRUE(growing) << "the total is marked as growing while the list is read";
-    EXPECT_TRUE(final) << "and shown as final (41 tasks) once it is read";
+    EXPECT_TRUE(eta) << "a known total gives an ETA";
     // The 404's error line was printed while the bar was up: erased first, then redrawn.
     EXPECT_NE(run.output.find("\r\x1b[Kimgfetch: "), std::string::npos) << run.output;
 
@@ -507,7 +540,7 @@ TEST_F(ProgressOnTerminal, DrawsABarThatLogLinesAndTheSummaryNeverShareALineWith
         << joined(lines);
 }
 
-TEST_F(ProgressOnTerminal, SequentialRunsShowAGrowingTotal) {
+TEST_F(ProgressOnTerminal, SequentialRunsKnowTheTotalOfAFileToo) {
     const PtyRun run =
         run_on_pty({list(), "--sequential", "--retries", "0", "-o", out()}, temp.path(), k_columns);
     ASSERT_EQ(run.status, test::exited_with(1)) << run.output;
@@ -515,11 +548,107 @@ TEST_F(ProgressOnTerminal, SequentialRunsShowAGrowingTotal) {
     const std::vector<std::string> frames = frames_in(run.output);
     ASSERT_GE(frames.size(), 3U) << run.output;
     for (const std::string& frame : frames) {
-        EXPECT_NE(frame.find("+ files"), std::string::npos) << frame;
+        EXPECT_NE(frame.find("/41 files"), std::string::npos) << frame;
     }
     const std::vector<std::string> lines = Screen(run.output, k_columns).lines();
     ASSERT_FALSE(lines.empty());
     EXPECT_EQ(lines.back().rfind("imgfetch: info: 40 ok, 1 failed", 0), 0U) << joined(lines);
+}
+
+// Writes `text` into the FIFO at `path` from its own thread once a reader has opened it, then
+// closes it: the reader's end of input. Destruction joins the thread, first opening a reader of
+// its own in case none came (so the writer's open() returns).
+class FifoFeeder {
+public:
+    FifoFeeder(std::filesystem::path path, std::string text)
+        : m_path(std::move(path)), m_thread([this, text = std::move(text)] {
+              const int fd = ::open(m_path.c_str(), O_WRONLY | O_CLOEXEC); // waits for a reader
+              if (fd < 0) {
+                  return;
+              }
+              std::string_view rest = text; // smaller than a pipe's buffer: never blocks
+              while (!rest.empty()) {
+                  const ssize_t n = ::write(fd, rest.data(), rest.size());
+                  if (n <= 0) {
+                      break; // the reader is gone
+                  }
+                  rest.remove_prefix(static_cast<std::size_t>(n));
+              }
+              ::close(fd);
+          }) {}
+    ~FifoFeeder() {
+        const int reader = ::open(m_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        m_thread.join();
+        if (reader >= 0) {
+            ::close(reader);
+        }
+    }
+    FifoFeeder(const FifoFeeder&) = delete;
+    FifoFeeder& operator=(const FifoFeeder&) = delete;
+
+private:
+    const std::filesystem::path m_path;
+    std::jthread m_thread; // last: starts once m_path exists
+};
+
+// `imgfetch - < urls.txt`: standard input that is a regular file is counted ahead as well.
+TEST_F(ProgressOnTerminal, StandardInputFromAFileKnowsTheTotalToo) {
+    const PtyRun run =
+        run_on_pty({"-", "-j", "4", "--retries", "0", "-o", out()}, temp.path(), k_columns, list());
+    ASSERT_EQ(run.status, test::exited_with(1)) << run.output;
+
+    const std::vector<std::string> frames = frames_in(run.output);
+    ASSERT_GE(frames.size(), 3U) << run.output;
+    for (const std::string& frame : frames) {
+        EXPECT_NE(frame.find("/41 files"), std::string::npos) << frame;
+    }
+}
+
+// A FIFO can be read only once: nothing counts it ahead, so the total grows as it is read
+// (the bounded queue holds the reading back) and is final only at its end.
+TEST_F(ProgressOnTerminal, AListFromAFifoShowsAGrowingTotalUntilItIsRead) {
+    const auto fifo = temp / "urls.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const FifoFeeder feeder(fifo, test::read_file(list()));
+
+    const PtyRun run = run_on_pty({fifo.string(), "-j", "4", "--retries", "0", "-o", out()},
+                                  temp.path(), k_columns);
+    ASSERT_EQ(run.status, test::exited_with(1)) << run.output;
+
+    const std::vector<std::string> frames = frames_in(run.output);
+    ASSERT_GE(frames.size(), 3U) << run.output;
+    bool growing = false;
+    bool final = false;
+    for (const std::string& frame : frames) {
+        EXPECT_NE(frame.find(" files"), std::string::npos) << frame;
+        growing = growing || frame.find("+ files") != std::string::npos;
+        final = final || frame.find("/41 files") != std::string::npos;
+    }
+    EXPECT_TRUE(growing) << "the total is marked as growing while the FIFO is read";
+    EXPECT_TRUE(final) << "and shown as final (41 tasks) once it is read";
+    EXPECT_NE(run.output.find("40 ok, 1 failed"), std::string::npos) << run.output;
+}
+
+// Duplicates and bad lines are tasks done at once: the total is the summary's, and the bar
+// ends at it.
+TEST_F(ProgressOnTerminal, DuplicatesAndBadLinesCountInTheTotal) {
+    std::string text = test::read_file(list());
+    text += "# a comment\n\nnot a url\n" + server.url("/slow/0.png") + "\n";
+    test::write_file(temp / "more.txt", text);
+
+    const PtyRun run =
+        run_on_pty({(temp / "more.txt").string(), "-j", "4", "--retries", "0", "-o", out()},
+                   temp.path(), k_columns);
+    ASSERT_EQ(run.status, test::exited_with(1)) << run.output;
+
+    const std::vector<std::string> frames = frames_in(run.output);
+    ASSERT_GE(frames.size(), 3U) << run.output;
+    for (const std::string& frame : frames) {
+        EXPECT_NE(frame.find("/43 files"), std::string::npos) << frame;
+    }
+    EXPECT_NE(run.output.find("40 ok, 2 failed, 0 skipped, 0 not modified, 1 duplicate"),
+              std::string::npos)
+        << run.output;
 }
 
 // No bar: no erase sequence, no frame, and every carriage return is the terminal's own

@@ -180,6 +180,32 @@ TEST_F(SafeNames, HostileUrlSegmentsAndNameColumnsBecomePlainNamesInsideDir) {
     expect_nothing_outside_dir();
 }
 
+TEST_F(SafeNames, NamesNumberedToStayUniqueStillFitTheLimit) {
+    const std::string n = server.url("/n/");
+    const std::string longest = std::string(k_max_name_bytes - 4, 'a') + ".png"; // 200 bytes
+    std::string list;
+    for (int i = 1; i <= 11; ++i) {
+        list += n + std::to_string(i) + " " + longest + "\n";
+    }
+
+    const auto result = run_imgfetch({write_list(list), "-o", dir.string(), "-q"}, temp.path());
+
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    std::vector<std::string> expected{longest};
+    for (int i = 2; i <= 9; ++i) {
+        expected.push_back(std::string(k_max_name_bytes - 6, 'a') + "-" + std::to_string(i) +
+                           ".png");
+    }
+    expected.push_back(std::string(k_max_name_bytes - 7, 'a') + "-10.png");
+    expected.push_back(std::string(k_max_name_bytes - 7, 'a') + "-11.png");
+    std::sort(expected.begin(), expected.end());
+    const std::vector<std::string> names = list_dir(dir);
+    EXPECT_EQ(names, expected);
+    for (const std::string& name : names) {
+        EXPECT_LE(name.size(), k_max_name_bytes) << name;
+    }
+}
+
 TEST_F(SafeNames, TheNameComesFromTheListedUrlNeverFromARedirectTarget) {
     EXPECT_EQ(run(options_for(write_list(server.url("/redirect/listed.png") + "\n"))), 0);
 

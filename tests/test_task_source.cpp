@@ -1,6 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <vector>
+
 #include "imgfetch/naming.hpp"
+#include "imgfetch/progress.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/task_source.hpp"
 #include "support/temp_dir.hpp"
@@ -108,6 +114,51 @@ TEST(ProduceTasks, DuplicatesAndNamesStayExactInAListLongerThanTheMemoryLimit) {
     EXPECT_EQ(p.tasks[k_urls - 1].file_name, "19999.jpg");
     EXPECT_EQ(p.tasks[k_urls].file_name, "5-2.jpg");
     EXPECT_EQ(p.tasks[k_urls].seq, k_urls + 3);
+}
+
+TEST(ProduceTasks, CountsEveryResultAsATaskForTheProgressBar) {
+    TempDir temp;
+    test::write_file(temp / "l.txt",
+                     "http://h/1.png\n# c\n\nnot a url\nhttp://h/1.png\nhttp://h/2.png\n");
+    const ListInputs lists({(temp / "l.txt").string()});
+    ResultSink sink(true);
+    NameRegistry names;
+    ProgressCounters counters;
+    std::vector<std::uint64_t> read_before_emit;
+
+    produce_tasks(
+        lists, names, sink, [&](const Task&) { read_before_emit.push_back(counters.total.load()); },
+        {}, std::nullopt, &counters);
+
+    // Two downloads, one bad line and one duplicate: four tasks; the two reported at once are
+    // done, the downloads are not (nothing downloaded them).
+    EXPECT_EQ(counters.total.load(), 4U);
+    EXPECT_EQ(counters.done.load(), 2U);
+    EXPECT_EQ(read_before_emit, (std::vector<std::uint64_t>{1, 4}));
+}
+
+TEST(ListInputs, ADirectoryIsASetupErrorNamingIt) {
+    TempDir temp;
+    try {
+        ListInputs lists({temp.path().string()});
+        FAIL() << "expected SetupError";
+    } catch (const SetupError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "cannot read list '" + temp.path().string() + "': Is a directory");
+    }
+}
+
+TEST(ListInputs, RegularFilesCanBeReadAheadAndFifosCannot) {
+    TempDir temp;
+    test::write_file(temp / "l.txt", "http://h/1.png\n");
+    const auto fifo = temp / "l.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+
+    const ListInputs lists({(temp / "l.txt").string(), fifo.string()});
+
+    ASSERT_EQ(lists.inputs().size(), 2U);
+    EXPECT_EQ(lists.inputs()[0].regular_from, off_t{0});
+    EXPECT_FALSE(lists.inputs()[1].regular_from);
 }
 
 TEST(ListInputs, AnUnreadableListIsASetupErrorNamingIt) {

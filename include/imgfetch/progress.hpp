@@ -22,15 +22,24 @@ namespace imgfetch {
 // updated with relaxed ordering, because the bar only needs each number eventually, never
 // two numbers consistent with each other. Reached through DownloadContext::progress, which is
 // null (and then costs one pointer check) when no bar is drawn.
+//
+// A "task" here is every result a list line gives: a download, and also a duplicate or a bad
+// line, which are done the moment they are read. So the bar's total is the summary's.
 struct ProgressCounters {
-    std::atomic<std::uint64_t> total{0};  // tasks handed to the download stage so far
+    static constexpr std::uint64_t k_not_counted = UINT64_MAX;
+
+    std::atomic<std::uint64_t> total{0};  // tasks read from the lists so far
     std::atomic<bool> total_final{false}; // the whole list has been read
-    std::atomic<std::uint64_t> done{0};   // tasks whose download routine has returned
+    std::atomic<std::uint64_t> done{0};   // tasks done: downloaded, or reported at once
     std::atomic<std::uint64_t> bytes{0};  // body bytes received, every attempt included
     std::atomic<std::uint32_t> active{0}; // transfers in flight (inside libcurl)
+    // The tasks the lists hold, counted ahead by a ListTotal while they are still being read;
+    // k_not_counted until then, and for lists that cannot be read twice (pipes, FIFOs).
+    std::atomic<std::uint64_t> counted{k_not_counted};
 
     void add_task() { total.fetch_add(1, std::memory_order_relaxed); }
     void list_complete() { total_final.store(true, std::memory_order_relaxed); }
+    void publish_count(std::uint64_t n) { counted.store(n, std::memory_order_relaxed); }
     void add_done() { done.fetch_add(1, std::memory_order_relaxed); }
     void add_bytes(std::uint64_t n) { bytes.fetch_add(n, std::memory_order_relaxed); }
 };
@@ -83,6 +92,19 @@ struct ProgressSnapshot {
     std::optional<double> eta_s;    // nothing while the total still grows
 };
 
+// The total the bar shows, and whether it is final or still growing ("12/40+ files").
+struct ProgressTotal {
+    std::uint64_t total = 0;
+    bool final = false;
+};
+
+// Pure: from the counters' values (`counted` may be k_not_counted). Once the lists are read,
+// the tasks read are the total. Before that, a count made ahead is the total, unless more
+// tasks than it have been read already (a list that grew meanwhile): then it is growing
+// again. Never less than `done`.
+ProgressTotal progress_total(std::uint64_t done, std::uint64_t read, bool all_read,
+                             std::uint64_t counted);
+
 // Pure: "0 B", "999 B", "1.0 KiB", "12.3 MiB", "1.5 GiB".
 std::string format_bytes(std::uint64_t bytes);
 
@@ -96,7 +118,7 @@ std::optional<double> estimate_eta(std::uint64_t done, std::uint64_t total, bool
 
 // Pure: the bar's text for a terminal `width` columns wide, e.g.
 //   "[#######.......]  12/30 files  3.4 MiB  1.1 MiB/s  4 active  ETA 0:07"
-//   "12/40+ files  3.4 MiB  1.1 MiB/s  4 active"  (the list is still being read)
+//   "12/40+ files  3.4 MiB  1.1 MiB/s  4 active"  (the list is still being read, uncounted)
 // Always shorter than `width` (the last column is never written, so the terminal never wraps);
 // the least useful parts go first when it is narrow: the graph, then active, bytes, rate, ETA.
 // Plain ASCII, no escape sequences.

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <istream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -28,6 +29,9 @@ using ParsedLine = std::variant<BlankLine, ListEntry, BadLine>;
 // Pure: parses the text of one line (no line terminator; a trailing '\r' is tolerated).
 ParsedLine parse_list_line(std::string_view line);
 
+// Pure and cheap (no URL parsing): true exactly when parse_list_line(line) is a BlankLine.
+bool is_blank_list_line(std::string_view line);
+
 // True for an absolute http:// or https:// URL with a host (scheme case-insensitive).
 bool is_http_url(std::string_view url);
 
@@ -47,6 +51,16 @@ public:
 
     // Returns false at end of input.
     bool next(Line& out);
+
+    // One physical line before parsing: what next() hands to parse_list_line().
+    struct RawLine {
+        std::size_t number = 0;               // 1-based
+        std::optional<std::string_view> text; // valid until the next call; nothing: too long
+    };
+
+    // next() without the parsing, for a pass that only counts lines. Returns false at end of
+    // input. Interleaving it with next() on one reader is fine: both advance the same lines.
+    bool next_raw(RawLine& out);
 
 private:
     std::istream& m_in;
