@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,11 @@ const ServerUnderTest k_nginx{"nginx", "IMGFETCH_NGINX", "IMGFETCH_SKIP_NGINX_TE
                               test::NginxServer::find_executable, start<test::NginxServer>};
 const ServerUnderTest k_apache2{"apache2", "IMGFETCH_APACHE2", "IMGFETCH_SKIP_APACHE2_TESTS",
                                 test::ApacheServer::find_executable, start<test::ApacheServer>};
+
+// Test failures name the server, not its bytes.
+void PrintTo(const ServerUnderTest& kind, std::ostream* out) {
+    *out << kind.name;
+}
 
 // A running server serving a handful of images, from 2 KiB to 1 MiB: the larger ones need
 // several HTTP/2 DATA frames and flow-control window updates (the initial window is 64 KiB).

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,11 @@ const ProxyUnderTest k_squid{"squid", "IMGFETCH_SQUID", "IMGFETCH_SKIP_SQUID_TES
                              test::find_squid, test::start_squid};
 const ProxyUnderTest k_tinyproxy{"tinyproxy", "IMGFETCH_TINYPROXY", "IMGFETCH_SKIP_TINYPROXY_TESTS",
                                  test::find_tinyproxy, test::start_tinyproxy};
+
+// Test failures name the proxy, not its bytes.
+void PrintTo(const ProxyUnderTest& kind, std::ostream* out) {
+    *out << kind.name;
+}
 
 // What an origin server got: the path and the Via header ("" when there was none), which a
 // proxy adds to the requests it forwards. Thread-safe: the server's threads record, the test
