@@ -164,7 +164,11 @@ public:
             }
             const std::string why = logs();
             if (attempt == k_attempts || why.find(m_launch.port_taken) == std::string::npos) {
-                throw std::runtime_error(m_launch.name + " did not start:\n" + why);
+                std::ostringstream message;
+                message << m_launch.name << " (" << m_command << ") ended at its start with "
+                        << m_start_status << ":\n"
+                        << why;
+                throw std::runtime_error(message.str());
             }
         }
     }
@@ -205,6 +209,7 @@ private:
     // ended instead; throws when it neither ends nor serves within the deadline.
     bool start() {
         const std::vector<std::string> argv = m_launch.configure(m_ports);
+        m_command = argv.at(0);
         ChildProcess::Setup setup;
         setup.own_process_group = true;
         m_child.emplace(argv, ChildProcess::Io{"/dev/null", stdout_path(), stderr_path()}, setup);
@@ -216,6 +221,7 @@ private:
             },
             k_start_deadline);
         if (ended) {
+            m_start_status = *m_child->wait_for_exit(0ms);
             m_child.reset();
             return false;
         }
@@ -242,6 +248,8 @@ private:
 
     DaemonLaunch m_launch;
     std::vector<int> m_ports;
+    std::string m_command;               // the executable of the last start
+    ExitStatus m_start_status;           // how the last start ended, when it did
     std::optional<ChildProcess> m_child; // the running daemon; empty once stopped
 };
 
