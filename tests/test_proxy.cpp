@@ -266,13 +266,14 @@ protected:
         }
     }
 
+    // What the servers' handlers use is declared before the servers, so it outlives their threads.
     std::map<std::string, std::string> images; // name -> body, as served by both origins
+    OriginLog http_log;                        // what `http` got
+    OriginLog tls_log;                         // what `tls` got
     TempDir temp;
     SelfSignedCertificate certificate = SelfSignedCertificate::for_loopback(temp.path());
     test::TestServer http;
     test::TlsTestServer tls{certificate};
-    OriginLog http_log; // what `http` got
-    OriginLog tls_log;  // what `tls` got
     std::unique_ptr<ForwardProxy> proxy;
 };
 
