@@ -1,63 +1,89 @@
 // HTTP/2: over https imgfetch gets HTTP/2 by ALPN from a server that offers it, over plain http it
-// stays on HTTP/1.1, and the report says which (http_version). Against a real nginx (cpp-httplib
-// has no HTTP/2) with a certificate made at test time; nginx's access log is the witness that
-// does not rely on libcurl's word.
+// stays on HTTP/1.1, and the report says which (http_version). Every test runs against two real
+// servers of independent HTTP/2 implementations (cpp-httplib has no HTTP/2): nginx and Apache
+// httpd with mod_http2, each with a certificate made at test time; the server's access log is
+// the witness that does not rely on libcurl's word.
 //
-// nginx is a dependency of the test suite (scripts/install-deps.sh --test): without it these tests
-// fail, unless IMGFETCH_SKIP_NGINX_TESTS=1 says to skip them.
+// nginx and apache2 are dependencies of the test suite (scripts/install-deps.sh --test): without
+// one its tests fail, unless IMGFETCH_SKIP_NGINX_TESTS=1 or IMGFETCH_SKIP_APACHE2_TESTS=1 says to
+// skip them.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "imgfetch/app.hpp"
+#include "support/apache_server.hpp"
 #include "support/child_process.hpp"
 #include "support/images.hpp"
+#include "support/loopback_daemon.hpp"
 #include "support/nginx_server.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tls_fixture.hpp"
+#include "support/web_server.hpp"
 
 namespace imgfetch {
 namespace {
 
 using nlohmann::json;
 using test::AccessLogEntry;
-using test::NginxServer;
 using test::read_file;
 using test::SelfSignedCertificate;
 using test::TempDir;
+using test::WebServer;
 
-bool nginx_tests_skipped() {
-    const char* skip = std::getenv("IMGFETCH_SKIP_NGINX_TESTS");
-    return skip != nullptr && std::string(skip) == "1";
+// One of the servers every test runs against.
+struct ServerUnderTest {
+    std::string name;           // the test name's suffix
+    const char* executable_var; // picks another binary
+    const char* skip_var;       // "1" skips its tests
+    std::optional<std::string> (*find)();
+    std::unique_ptr<WebServer> (*start)(const std::string&, const SelfSignedCertificate&);
+};
+
+template <typename Server>
+std::unique_ptr<WebServer> start(const std::string& executable,
+                                 const SelfSignedCertificate& certificate) {
+    return std::make_unique<Server>(executable, certificate);
 }
 
-// A running nginx serving a handful of images, from 2 KiB to 1 MiB: the larger ones need
+const ServerUnderTest k_nginx{"nginx", "IMGFETCH_NGINX", "IMGFETCH_SKIP_NGINX_TESTS",
+                              test::NginxServer::find_executable, start<test::NginxServer>};
+const ServerUnderTest k_apache2{"apache2", "IMGFETCH_APACHE2", "IMGFETCH_SKIP_APACHE2_TESTS",
+                                test::ApacheServer::find_executable, start<test::ApacheServer>};
+
+// Test failures name the server, not its bytes.
+void PrintTo(const ServerUnderTest& kind, std::ostream* out) {
+    *out << kind.name;
+}
+
+// A running server serving a handful of images, from 2 KiB to 1 MiB: the larger ones need
 // several HTTP/2 DATA frames and flow-control window updates (the initial window is 64 KiB).
-class Http2 : public ::testing::Test {
+class Http2 : public ::testing::TestWithParam<ServerUnderTest> {
 protected:
     void SetUp() override {
-        if (nginx_tests_skipped()) {
-            GTEST_SKIP() << "IMGFETCH_SKIP_NGINX_TESTS=1";
+        const ServerUnderTest& kind = GetParam();
+        if (test::env_flag_set(kind.skip_var)) {
+            GTEST_SKIP() << kind.skip_var << "=1";
         }
-        const std::optional<std::string> executable = NginxServer::find_executable();
-        ASSERT_TRUE(executable)
-            << "no nginx found (looked at $IMGFETCH_NGINX, $PATH and /usr/sbin/nginx): "
-               "run scripts/install-deps.sh --test, or set IMGFETCH_SKIP_NGINX_TESTS=1 to skip "
-               "the HTTP/2 tests";
-        nginx.emplace(*executable, certificate);
+        const std::optional<std::string> executable = kind.find();
+        ASSERT_TRUE(executable) << test::missing_daemon_message(kind.name, kind.executable_var,
+                                                                kind.skip_var, "its HTTP/2 tests");
+        server = kind.start(*executable, certificate);
         const std::vector<std::size_t> sizes{2'048, 40'000, 70'000, 300'000, 1'048'576, 9'000};
         for (std::size_t i = 0; i < sizes.size(); ++i) {
             const bool png = i % 2 == 0;
             const std::string name = std::to_string(i) + (png ? ".png" : ".jpg");
             images[name] = png ? test::fake_png(i, sizes[i]) : test::fake_jpeg(i, sizes[i]);
-            test::write_file(nginx->docroot() / name, images[name]);
+            test::write_file(server->docroot() / name, images[name]);
         }
     }
 
@@ -74,11 +100,11 @@ protected:
     }
     std::string https_list() {
         return list_of_images("https.txt",
-                              [this](const auto& path) { return nginx->https_url(path); });
+                              [this](const auto& path) { return server->https_url(path); });
     }
     std::string http_list() {
         return list_of_images("http.txt",
-                              [this](const auto& path) { return nginx->http_url(path); });
+                              [this](const auto& path) { return server->http_url(path); });
     }
 
     Options options_for(const std::string& list, const std::string& out) {
@@ -114,34 +140,34 @@ protected:
         }
     }
 
-    // Once nginx has logged `count` requests (it writes a line just after the response has
+    // Once the server has logged `count` requests (it writes a line just after the response has
     // gone out, so maybe a moment after the client has it), the log; fewer after the deadline.
     std::vector<AccessLogEntry> access_log_with(std::size_t count) {
-        test::eventually([&] { return nginx->access_log().size() >= count; });
-        return nginx->access_log();
+        test::eventually([&] { return server->access_log().size() >= count; });
+        return server->access_log();
     }
 
     std::map<std::string, std::string> images; // name -> body, as served
     TempDir temp;
     SelfSignedCertificate certificate = SelfSignedCertificate::for_loopback(temp.path());
-    std::optional<NginxServer> nginx;
+    std::unique_ptr<WebServer> server; // nginx or apache2
 };
 
-TEST_F(Http2, HttpsNegotiatesHttp2AndSavesEveryImageByteForByte) {
+TEST_P(Http2, HttpsNegotiatesHttp2AndSavesEveryImageByteForByte) {
     EXPECT_EQ(run(options_for(https_list(), "out")), 0);
 
     expect_report_says(temp / "out.json", "2");
     expect_every_image_saved_in("out");
 }
 
-TEST_F(Http2, PlainHttpToTheSameServerStaysOnHttp11) {
+TEST_P(Http2, PlainHttpToTheSameServerStaysOnHttp11) {
     EXPECT_EQ(run(options_for(http_list(), "out")), 0);
 
     expect_report_says(temp / "out.json", "1.1");
     expect_every_image_saved_in("out");
 }
 
-TEST_F(Http2, CommandLineWithFourJobsReportsHttp2ForEveryFile) {
+TEST_P(Http2, CommandLineWithFourJobsReportsHttp2ForEveryFile) {
     const auto report = temp / "run.json";
     const auto log = temp / "run.log";
 
@@ -157,7 +183,7 @@ TEST_F(Http2, CommandLineWithFourJobsReportsHttp2ForEveryFile) {
     // -v's line per file names the version too: "ok URL -> PATH (N bytes, T s, HTTP/2)".
     const std::string log_text = read_file(log);
     for (const auto& [name, body] : images) {
-        const std::string line_part = nginx->https_url("/" + name) + " -> " +
+        const std::string line_part = server->https_url("/" + name) + " -> " +
                                       (temp / "out" / name).string() + " (" +
                                       std::to_string(body.size()) + " bytes, ";
         const auto at = log_text.find(line_part);
@@ -168,7 +194,7 @@ TEST_F(Http2, CommandLineWithFourJobsReportsHttp2ForEveryFile) {
     }
 }
 
-TEST_F(Http2, NginxAccessLogShowsHttp2OverHttpsAndHttp11OverPlainHttp) {
+TEST_P(Http2, ServerAccessLogShowsHttp2OverHttpsAndHttp11OverPlainHttp) {
     ASSERT_EQ(run(options_for(https_list(), "tls")), 0);
     ASSERT_EQ(run(options_for(http_list(), "plain")), 0);
 
@@ -180,16 +206,19 @@ TEST_F(Http2, NginxAccessLogShowsHttp2OverHttpsAndHttp11OverPlainHttp) {
     for (const AccessLogEntry& entry : log) {
         EXPECT_EQ(entry.method, "GET") << entry.uri;
         EXPECT_EQ(entry.status, 200) << entry.uri;
-        auto& protocols = entry.port == nginx->https_port() ? https_protocols : http_protocols;
+        auto& protocols = entry.port == server->https_port() ? https_protocols : http_protocols;
         EXPECT_TRUE(protocols.emplace(entry.uri, entry.protocol).second)
             << entry.uri << " requested twice on port " << entry.port;
     }
-    ASSERT_EQ(log.size(), 2 * images.size()) << nginx->startup_logs();
+    ASSERT_EQ(log.size(), 2 * images.size()) << server->startup_logs();
     for (const auto& [name, body] : images) {
         EXPECT_EQ(https_protocols["/" + name], "HTTP/2.0") << name;
         EXPECT_EQ(http_protocols["/" + name], "HTTP/1.1") << name;
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(, Http2, ::testing::Values(k_nginx, k_apache2),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 } // namespace
 } // namespace imgfetch

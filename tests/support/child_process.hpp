@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -65,12 +66,25 @@ inline bool eventually(const std::function<bool()>& condition,
     }
 }
 
+// How to start a ChildProcess, beyond its command line and files.
+struct ChildSetup {
+    // Its own process group (its pid is the group's id), so that stop() and the destructor
+    // also reach what it forks (a daemon's workers) when it does not end by itself.
+    bool own_process_group = false;
+    // Changes to our environment for the child only: a value sets the variable, std::nullopt
+    // removes it. Never changes the test process's own environment.
+    std::map<std::string, std::optional<std::string>> environment;
+};
+
 // A child process started with posix_spawn, its stdin read from a file (or FIFO), its stdout
-// and stderr written to files, no other descriptor inherited. It starts with the default
-// disposition for the signals the tests care about and an empty signal mask, like a command started
-// from a shell (the test binary ignores SIGPIPE, which a child would otherwise inherit). Owned and
-// used by one test thread. The destructor kills (SIGKILL) and reaps a child that is still running,
-// so a failing test never leaves a process behind.
+// and stderr written to files, no other descriptor inherited: the one way the tests start a
+// process (the imgfetch executable, a shell, or a daemon such as nginx or squid). It starts with
+// the default disposition for every signal a program may care about and an empty signal mask,
+// like a command started from a shell (the test binary ignores SIGPIPE, which a child would
+// otherwise inherit), with our environment plus the changes in Setup::environment. Owned and
+// used by one test thread. The destructor kills (SIGKILL) and reaps a child that is still
+// running, with its process group when it has its own, so a failing test never leaves a process
+// behind; stop() is the graceful way (SIGTERM first).
 class ChildProcess {
 public:
     struct Io {
@@ -79,14 +93,23 @@ public:
         std::filesystem::path stderr_path;
     };
 
+    using Setup = ChildSetup;
+
     // argv[0] is the program's path. Throws std::system_error when the spawn fails.
-    ChildProcess(const std::vector<std::string>& argv, Io io) : m_io(std::move(io)) {
+    ChildProcess(const std::vector<std::string>& argv, Io io, const Setup& setup = {})
+        : m_io(std::move(io)), m_own_group(setup.own_process_group) {
         std::vector<std::string> storage = argv;
         std::vector<char*> raw;
         for (std::string& arg : storage) {
             raw.push_back(arg.data());
         }
         raw.push_back(nullptr);
+        std::vector<std::string> environment = environment_with(setup.environment);
+        std::vector<char*> raw_environment;
+        for (std::string& entry : environment) {
+            raw_environment.push_back(entry.data());
+        }
+        raw_environment.push_back(nullptr);
 
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
@@ -105,16 +128,23 @@ public:
         posix_spawnattr_init(&attributes);
         sigset_t defaults;
         sigemptyset(&defaults);
-        for (const int sig : {SIGINT, SIGTERM, SIGPIPE, SIGXFSZ, SIGHUP, SIGQUIT, SIGUSR2}) {
+        for (const int sig : {SIGINT, SIGTERM, SIGPIPE, SIGXFSZ, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+                              SIGCHLD, SIGWINCH, SIGALRM, SIGIO}) {
             sigaddset(&defaults, sig);
         }
         sigset_t empty;
         sigemptyset(&empty);
         posix_spawnattr_setsigdefault(&attributes, &defaults);
         posix_spawnattr_setsigmask(&attributes, &empty);
-        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+        short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+        if (m_own_group) {
+            posix_spawnattr_setpgroup(&attributes, 0);
+            flags |= POSIX_SPAWN_SETPGROUP;
+        }
+        posix_spawnattr_setflags(&attributes, flags);
 
-        const int rc = posix_spawn(&m_pid, raw[0], &actions, &attributes, raw.data(), environ);
+        const int rc =
+            posix_spawn(&m_pid, raw[0], &actions, &attributes, raw.data(), raw_environment.data());
         posix_spawnattr_destroy(&attributes);
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0) {
@@ -128,7 +158,7 @@ public:
 
     ~ChildProcess() {
         if (!m_status) {
-            ::kill(m_pid, SIGKILL);
+            kill_unreaped(SIGKILL);
             int status = 0;
             ::waitpid(m_pid, &status, 0);
         }
@@ -185,8 +215,21 @@ public:
     // SIGKILL, then wait: for a child that must not outlive this point (a "crash").
     ExitStatus kill_and_wait() {
         if (!m_status) {
-            ::kill(m_pid, SIGKILL);
+            kill_unreaped(SIGKILL);
             reap(0);
+        }
+        return *m_status;
+    }
+
+    // The graceful end: SIGTERM, then up to `grace` for the child to end by itself; one still
+    // running then is killed (SIGKILL, with its process group when it has its own). Returns
+    // how it ended. Does nothing more to a child already reaped.
+    ExitStatus stop(std::chrono::milliseconds grace = 10s) {
+        if (!m_status) {
+            ::kill(m_pid, SIGTERM);
+            if (!wait_for_exit(grace)) {
+                return kill_and_wait();
+            }
         }
         return *m_status;
     }
@@ -215,6 +258,30 @@ public:
     }
 
 private:
+    // Our environment with `changes` applied, as NAME=VALUE entries.
+    static std::vector<std::string>
+    environment_with(const std::map<std::string, std::optional<std::string>>& changes) {
+        std::vector<std::string> entries;
+        for (char** entry = environ; *entry != nullptr; ++entry) {
+            const std::string_view text(*entry);
+            if (!changes.contains(std::string(text.substr(0, text.find('='))))) {
+                entries.emplace_back(text);
+            }
+        }
+        for (const auto& [name, value] : changes) {
+            if (value) {
+                entries.push_back(name + "=" + *value);
+            }
+        }
+        return entries;
+    }
+
+    // Sends `sig` to the child, or to its whole process group when it has its own. Only
+    // before the child is reaped: until then its pid, and so the group's id, are still ours.
+    void kill_unreaped(int sig) const {
+        ::kill(m_own_group ? -m_pid : m_pid, sig);
+    }
+
     // Returns whether the child has ended; `options` is 0 (block) or WNOHANG.
     bool reap(int options) {
         if (m_status) {
@@ -234,6 +301,7 @@ private:
     }
 
     Io m_io;
+    bool m_own_group = false;
     pid_t m_pid = -1;
     int m_pidfd = -1;
     std::optional<ExitStatus> m_status; // set once reaped
