@@ -241,11 +241,12 @@ StringTable::StringTable() : StringTable(Limits{}) {}
 
 StringTable::StringTable(Limits limits, Hasher hasher)
     : m_limits(std::move(limits)), m_hasher(hasher), m_capacity(k_initial_slots),
-      m_slots(k_initial_slots) {}
+      m_slots(k_initial_slots),
+      m_log("the list's URLs and names", m_limits.spill_dir, m_limits.log_buffer_bytes) {}
 
 std::size_t StringTable::memory_bytes() const {
     std::size_t bytes = m_slots.capacity() * sizeof(Slot) + m_blocks.capacity() * sizeof(Block) +
-                        m_log_buffer.capacity() + m_scratch.capacity();
+                        m_log.memory_bytes() + m_scratch.capacity();
     for (const Block& block : m_blocks) {
         bytes += block.slots.capacity() * sizeof(Slot);
     }
@@ -345,25 +346,15 @@ void StringTable::set_slot(std::size_t index, const Slot& slot) {
 std::optional<std::uint64_t> StringTable::record_value_if(std::uint64_t offset,
                                                           std::string_view key) {
     char header[k_record_header_bytes];
-    std::string_view stored;
-    if (offset >= m_log_flushed) {
-        const std::size_t at = offset - m_log_flushed;
-        std::memcpy(header, m_log_buffer.data() + at, sizeof(header));
-        std::uint32_t length = 0;
-        std::memcpy(&length, header + sizeof(std::uint64_t), sizeof(length));
-        stored = std::string_view(m_log_buffer).substr(at + sizeof(header), length);
-    } else {
-        m_log_file->read(offset, header, sizeof(header));
-        std::uint32_t length = 0;
-        std::memcpy(&length, header + sizeof(std::uint64_t), sizeof(length));
-        if (length != key.size()) {
-            return std::nullopt; // no need to read the key
-        }
-        m_scratch.resize(length);
-        m_log_file->read(offset + sizeof(header), m_scratch.data(), length);
-        stored = m_scratch;
+    m_log.read(offset, header, sizeof(header));
+    std::uint32_t length = 0;
+    std::memcpy(&length, header + sizeof(std::uint64_t), sizeof(length));
+    if (length != key.size()) {
+        return std::nullopt; // no need to read the key
     }
-    if (stored != key) {
+    m_scratch.resize(length);
+    m_log.read(offset + sizeof(header), m_scratch.data(), length);
+    if (m_scratch != key) {
         return std::nullopt;
     }
     std::uint64_t value = 0;
@@ -372,28 +363,17 @@ std::optional<std::uint64_t> StringTable::record_value_if(std::uint64_t offset,
 }
 
 std::uint64_t StringTable::append_record(std::string_view key, std::uint64_t value) {
-    const std::uint64_t offset = m_log_flushed + m_log_buffer.size();
     const auto length = static_cast<std::uint32_t>(key.size()); // keys are list lines: < 4 GiB
     char header[k_record_header_bytes];
     std::memcpy(header, &value, sizeof(value));
     std::memcpy(header + sizeof(value), &length, sizeof(length));
-    m_log_buffer.append(header, sizeof(header));
-    m_log_buffer.append(key);
-    if (m_log_buffer.size() >= m_limits.log_buffer_bytes) {
-        flush_log();
-    }
+    const std::uint64_t offset = m_log.append({header, sizeof(header)});
+    m_log.append(key);
     return offset;
 }
 
 void StringTable::set_record_value(std::uint64_t offset, std::uint64_t value) {
-    if (offset >= m_log_flushed) {
-        std::memcpy(m_log_buffer.data() + (offset - m_log_flushed), &value, sizeof(value));
-        return;
-    }
-    // Rewrites bytes the file already has: needs no new space.
-    if (!m_log_file->write(offset, &value, sizeof(value))) {
-        throw io_error("writing imgfetch's temporary file");
-    }
+    m_log.overwrite(offset, {reinterpret_cast<const char*>(&value), sizeof(value)});
 }
 
 void StringTable::spill_failed() {
@@ -402,28 +382,6 @@ void StringTable::spill_failed() {
                  "in memory from now on",
                  m_limits.spill_dir, std::strerror(errno));
     m_spill_failed = true;
-}
-
-void StringTable::flush_log() {
-    if (m_spill_failed) {
-        return; // the buffer keeps growing
-    }
-    if (!m_log_file) {
-        m_log_file = SpillFile::create(m_limits.spill_dir);
-        if (!m_log_file) {
-            spill_failed();
-            return;
-        }
-    }
-    if (!m_log_file->write(m_log_flushed, m_log_buffer.data(), m_log_buffer.size())) {
-        // Disk full: the whole buffer stays (m_log_flushed unchanged) and grows from now on.
-        spill_failed();
-        return;
-    }
-    m_log_flushed += m_log_buffer.size();
-    m_log_buffer.clear();
-    // Keeps its capacity: the next records reuse it, and it never exceeds the limit by more
-    // than one record.
 }
 
 void StringTable::grow() {

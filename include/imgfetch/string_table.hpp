@@ -168,7 +168,6 @@ private:
     std::optional<std::uint64_t> record_value_if(std::uint64_t offset, std::string_view key);
     std::uint64_t append_record(std::string_view key, std::uint64_t value);
     void set_record_value(std::uint64_t offset, std::uint64_t value);
-    void flush_log();
     void spill_failed();
     void grow();
 
@@ -192,12 +191,9 @@ private:
     std::vector<Block> m_blocks;
     std::size_t m_next_victim = 0; // the cached block replaced next (round robin)
 
-    // The log: bytes [0, m_log_flushed) in m_log_file, the rest in m_log_buffer.
-    std::optional<SpillFile> m_log_file;
-    std::uint64_t m_log_flushed = 0;
-    std::string m_log_buffer;
-    bool m_spill_failed = false; // a spill file could not be made or written: memory only
-    std::string m_scratch;       // a spilled key being compared
+    SpillLog m_log;              // the key records
+    bool m_spill_failed = false; // the index's spill file could not be made: memory only
+    std::string m_scratch;       // a logged key being compared
 };
 
 } // namespace imgfetch
