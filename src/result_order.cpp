@@ -190,21 +190,22 @@ void ResultOrder::add(TransferResult result) {
 
 void ResultOrder::advance() {
     for (;;) {
-        if (!m_waiting.empty() && m_waiting.begin()->first == m_next) {
+        // Everything for m_next, from memory and from the spill file (a seq twice, never in a
+        // run, is passed on too: never lost).
+        bool emitted = false;
+        while (!m_waiting.empty() && m_waiting.begin()->first <= m_next) {
             auto first = m_waiting.begin();
             m_waiting_bytes -= string_bytes(first->second);
             TransferResult result = std::move(first->second);
             m_waiting.erase(first);
-            ++m_next;
+            emitted = emitted || result.seq == m_next;
             m_emit(std::move(result));
-            continue;
         }
         if (m_spilled > 0 && m_next <= m_spilled_max && emit_spilled(m_next)) {
-            ++m_next;
-            continue;
+            emitted = true;
         }
-        if (m_next < m_accounted && m_expected.count(m_next) == 0) {
-            ++m_next; // a seq that never comes: a line of another shard
+        if (emitted || (m_next < m_accounted && m_expected.count(m_next) == 0)) {
+            ++m_next; // done, or a seq that never comes (a line of another shard)
             continue;
         }
         return;

@@ -174,6 +174,21 @@ TEST(ResultOrder, WithoutExpectAGapWaitsForFinishWhichEmitsEverythingInOrder) {
     EXPECT_EQ(emitted, expected);
 }
 
+TEST(ResultOrder, TheSameSeqTwiceIsPassedOnNotLost) {
+    const TempDir dir;
+    ResultOrder::Limits limits = small_limits(dir);
+    limits.memory_records = 1; // the second 3 meets a spilled 3
+    std::vector<std::size_t> emitted;
+    ResultOrder order([&](TransferResult&& r) { emitted.push_back(r.seq); }, limits);
+    order.add(result_for(2));
+    order.add(result_for(2));
+    order.add(result_for(3));
+    order.add(result_for(3));
+    order.add(result_for(0));
+    order.add(result_for(1));
+    EXPECT_EQ(emitted, (std::vector<std::size_t>{0, 1, 2, 2, 3, 3}));
+}
+
 TEST(ResultOrder, EncodingKeepsEveryReportedField) {
     TransferResult r = result_for(7);
     r.duplicate_of = 3;

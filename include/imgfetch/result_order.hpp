@@ -85,8 +85,8 @@ private:
     std::size_t m_accounted = 0; // every seq below it that will come has been added or expected
     std::set<std::size_t> m_expected; // expected, not yet added: bounded by the tasks in flight
 
-    std::map<std::size_t, TransferResult> m_waiting; // in memory, by seq
-    std::size_t m_waiting_bytes = 0;                 // their strings
+    std::multimap<std::size_t, TransferResult> m_waiting; // in memory, by seq
+    std::size_t m_waiting_bytes = 0;                      // their strings
     std::size_t m_peak_waiting = 0;
 
     // Spilled: encodings in m_log; m_index holds an IndexSlot at seq * sizeof(IndexSlot), read
