@@ -28,10 +28,11 @@ constexpr std::size_t k_others = 3000;
 
 TEST(ReportStreaming, AFirstUrlAnsweredLastStillLeadsTheReportAndEveryListIsInListOrder) {
     TempDir temp;
-    TestServer server;
+    // Declared before the server, so they outlive its handler threads.
     std::mutex mutex; // guards served
     std::condition_variable all_served;
     std::size_t served = 0;
+    TestServer server;
     server.server().Get("/slow.png", [&](const httplib::Request&, httplib::Response& res) {
         // Answered only once every other URL has been: its result arrives last of all. The
         // timeout only keeps a broken run from hanging the suite.
