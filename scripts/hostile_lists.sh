@@ -7,6 +7,8 @@
 #   crlf          a UTF-8 BOM, CRLF line ends, comments, names with spaces
 #   million_bad   1,000,000 lines that are not URLs
 #   million_urls  1,000,000 distinct URLs on a closed loopback port (--retries 0: each fails fast)
+#   million_urls_out  the same with --report, --failed-list and --timeline (peak RSS should stay
+#                 that of million_urls: the outputs stream to temporary files)
 # Every URL points at a closed port on 127.0.0.1, so nothing leaves the machine. For each list it
 # prints the exit code, wall time and peak RSS (GNU time -v), and checks: exit code 1 (no crash,
 # no usage error), bad lines reported as LIST:LINE: reason with the right line numbers, nothing
@@ -253,6 +255,25 @@ run million_urls
 expect_line million_urls "^imgfetch: info: 0 ok, $lines failed, 0 skipped, 0 not modified, 0 duplicate" \
     "summary counts every URL as failed"
 expect_count million_urls "^imgfetch: error: $base/img/[0-9]+\.png: " "$lines" "failed URLs reported"
+
+ln million_urls million_urls_out
+run million_urls_out --report million_urls_out.json --failed-list million_urls_out.failed \
+    --timeline million_urls_out.svg
+expect_line million_urls_out "^imgfetch: info: 0 ok, $lines failed" "summary counts every URL as failed"
+report_lines=$(grep -Eo '^      "line": [0-9]+' million_urls_out.json |
+    awk '$2 != NR { bad = NR; exit } END { print bad ? "entry " bad " out of order" : NR }')
+if [[ $report_lines == "$lines" ]]; then
+    pass "the report lists every URL, in list order: $report_lines"
+else
+    fail "the report: $report_lines, expected $lines entries in list order"
+fi
+failed_lines=$(awk -v base="$base" '$1 != base "/img/" NR ".png" { bad = NR; exit }
+    END { print bad ? "line " bad " out of order" : NR }' million_urls_out.failed)
+if [[ $failed_lines == "$lines" ]]; then
+    pass "the failed list has every URL, in list order: $failed_lines"
+else
+    fail "the failed list: $failed_lines, expected $lines lines in list order"
+fi
 
 echo
 echo "==== results (imgfetch -j $jobs --retries 0) ===="

@@ -2,10 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <optional>
 
 #include "imgfetch/curl_session.hpp"
@@ -14,7 +10,6 @@
 #include "imgfetch/dir_lock.hpp"
 #include "imgfetch/download.hpp"
 #include "imgfetch/exit_code.hpp"
-#include "imgfetch/failed_list.hpp"
 #include "imgfetch/host_gate.hpp"
 #include "imgfetch/list_total.hpp"
 #include "imgfetch/naming.hpp"
@@ -23,11 +18,11 @@
 #include "imgfetch/report.hpp"
 #include "imgfetch/result_sink.hpp"
 #include "imgfetch/run_clock.hpp"
+#include "imgfetch/run_outputs.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/stale_temporaries.hpp"
 #include "imgfetch/task_source.hpp"
 #include "imgfetch/temporary_name.hpp"
-#include "imgfetch/timeline.hpp"
 #include "imgfetch/work_queue.hpp"
 #include "imgfetch/worker_pool.hpp"
 
@@ -58,59 +53,6 @@ DownloadSettings settings_from(const Options& options) {
     return settings;
 }
 
-// Fails now, before any download, if the report could not be written at the end.
-void check_report_writable(const std::string& path) {
-    if (path.empty()) {
-        return;
-    }
-    const std::string probe = path + ".part";
-    std::ofstream out(probe, std::ios::binary | std::ios::trunc);
-    if (!out) {
-        throw SetupError("cannot write report '" + path + "': " + std::strerror(errno));
-    }
-    out.close();
-    std::remove(probe.c_str());
-}
-
-// Whole records cost memory per list line: kept only for the outputs that read them.
-KeepRecords records_to_keep(const Options& options) {
-    if (!options.report_file.empty() || !options.timeline_file.empty()) {
-        return KeepRecords::all;
-    }
-    return options.failed_list_file.empty() ? KeepRecords::none : KeepRecords::failed;
-}
-
-// The files written after the run: failed list, timeline, report. Each is tried even when
-// another could not be written (the failed list matters most for a rerun); then the first
-// failure is thrown (exit code 2), the others logged.
-void write_outputs(const Options& options, const RunInfo& info, const Summary& summary,
-                   const std::vector<TransferResult>& records, bool interrupted) {
-    std::optional<SetupError> first_error;
-    const auto attempt = [&first_error](const auto& write) {
-        try {
-            write();
-        } catch (const SetupError& e) {
-            if (first_error) {
-                spdlog::error("{}", e.what());
-            } else {
-                first_error = e;
-            }
-        }
-    };
-    if (!options.failed_list_file.empty()) {
-        attempt([&] { write_failed_list(options.failed_list_file, records, interrupted); });
-    }
-    if (!options.timeline_file.empty()) {
-        attempt([&] { write_timeline(options.timeline_file, info, records); });
-    }
-    if (!options.report_file.empty()) {
-        attempt([&] { write_json_report(options.report_file, info, summary, records); });
-    }
-    if (first_error) {
-        throw *first_error;
-    }
-}
-
 // What the run shares between the main thread and the workers.
 struct Shared {
     const ListInputs& lists;
@@ -131,6 +73,7 @@ void run_sequential(const Shared& run) {
     produce_tasks(
         run.lists, run.names, run.sink,
         [&](Task task) {
+            run.sink.expect(task.seq); // results after a gap in the seqs need not wait
             run.sink.add(download_with_retries(session, task, ctx, 0));
             progress_task_done(ctx.progress);
         },
@@ -164,6 +107,7 @@ void run_pool(const Shared& run, unsigned jobs, unsigned per_host) {
     const std::stop_callback close_on_stop(ctx.stop, [&queue] { queue.close(); });
     const auto put = [&](Task task) {
         const Task unqueued = task; // for the result if the queue does not take it
+        run.sink.expect(task.seq); // before any worker can add its result
         try {
             queue.put(std::move(task));
         } catch (const QueueClosed&) {
@@ -188,13 +132,7 @@ void run_pool(const Shared& run, unsigned jobs, unsigned per_host) {
 int run(const Options& options, std::stop_token stop, StatusLine* console) {
     // 1. Setup that may fail fatally (exit 2 or 3) happens before any download starts.
     ListInputs lists(options.lists, stop);
-    check_report_writable(options.report_file);
-    if (!options.timeline_file.empty()) {
-        check_timeline_writable(options.timeline_file);
-    }
-    if (!options.failed_list_file.empty()) {
-        check_failed_list_writable(options.failed_list_file);
-    }
+    RunOutputs outputs(options); // --report, --timeline, --failed-list: checked writable now
     const OutputDir dir(options.output_dir, temporary_owner_tag(options.shard));
     const DirLock lock(dir, options.shard);       // one run per directory, or one per shard
     remove_stale_temporaries(dir, options.shard); // a killed run's, now that none can be live
@@ -203,7 +141,8 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
                      "coordinated between shards; give each shard its own --output directory");
     }
     NameRegistry names;
-    ResultSink sink(records_to_keep(options));
+    // With outputs, every result streams to them in list order; else only the counts stay.
+    ResultSink sink = outputs.any() ? ResultSink(outputs) : ResultSink(KeepRecords::none);
     CurlShare curl_share;
     const DownloadSettings settings = settings_from(options);
     // Room under RLIMIT_NOFILE for every worker's connections and files, or fewer workers.
@@ -228,6 +167,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
         run_pool(shared, jobs, options.per_host);
     }
     bar.reset();
+    sink.finish(); // the outputs get the results still waiting for their turn
 
     // 3. Report: summary line, JSON report, exit code.
     RunInfo info = started;
@@ -238,7 +178,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
                      "rest of the list was not read");
     }
     spdlog::info("{}", format_summary_line(summary, info));
-    write_outputs(options, info, summary, sink.take_records(), stop.stop_requested());
+    outputs.write(info, summary, stop.stop_requested());
     return to_int(summary.failed == 0 ? ExitCode::ok : ExitCode::some_failed);
 }
 

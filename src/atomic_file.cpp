@@ -165,6 +165,37 @@ void write_file_atomically(const std::string& path, std::string_view content, un
     }
 }
 
+void write_file_atomically_in_pieces(const std::string& path,
+                                     const std::function<void(const ContentPieceWriter&)>& produce,
+                                     unsigned mode) {
+    std::string temp;
+    const int fd = create_temp_beside(path, mode, temp);
+    try {
+        produce([fd](std::string_view piece) {
+            while (!piece.empty()) {
+                const ssize_t n = ::write(fd, piece.data(), piece.size());
+                if (n < 0) {
+                    if (errno == EINTR) {
+                        continue;
+                    }
+                    throw_errno("write failed");
+                }
+                piece.remove_prefix(static_cast<std::size_t>(n));
+            }
+        });
+    } catch (...) {
+        ::close(fd);
+        ::unlink(temp.c_str());
+        throw;
+    }
+    if (::close(fd) != 0) {
+        discard_temp(-1, temp, errno, "close failed");
+    }
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+        discard_temp(-1, temp, errno, "cannot rename the temporary file over it");
+    }
+}
+
 void check_file_writable_atomically(const std::string& path) {
     struct stat info {};
     if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {

@@ -3,11 +3,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <system_error>
 
 #include "imgfetch/setup_error.hpp"
@@ -27,13 +31,7 @@ json or_null(const std::string& value) {
     return value.empty() ? json(nullptr) : json(value);
 }
 
-json file_entry(const TransferResult& r, const std::vector<TransferResult>& records) {
-    std::string path = r.path;
-    // A duplicate points at the file of its first occurrence; records are in seq order, and
-    // seq is the index of the record (every list line that produced a result has one).
-    if (r.status == Status::duplicate && r.duplicate_of && *r.duplicate_of < records.size()) {
-        path = records[*r.duplicate_of].path;
-    }
+json file_entry(const TransferResult& r, const std::string& path) {
     return json{{"line", r.line},
                 {"url", or_null(r.url)},
                 {"path", or_null(path)},
@@ -48,6 +46,17 @@ json file_entry(const TransferResult& r, const std::vector<TransferResult>& reco
                 {"error", or_null(r.error)},
                 {"sha256", or_null(r.sha256)}};
 }
+
+// Server-controlled bytes may be invalid UTF-8: replace, never emit broken JSON.
+std::string dump(const json& value) {
+    return value.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+// An index slot of JsonReportWriter: where the entry of one seq is.
+struct EntrySlot {
+    std::uint64_t offset_plus_one = 0; // 0: no entry for this seq
+    std::uint64_t size = 0;
+};
 
 double megabytes(std::uint64_t bytes) {
     return static_cast<double>(bytes) / 1e6;
@@ -81,10 +90,111 @@ std::string format_summary_line(const Summary& s, const RunInfo& info) {
 
 std::string render_json_report(const RunInfo& info, const Summary& summary,
                                const std::vector<TransferResult>& records) {
-    json files = json::array();
+    // The same code as a run's report: the bytes cannot differ. Memory only, unless the
+    // records are many.
+    JsonReportWriter writer;
     for (const TransferResult& record : records) {
-        files.push_back(file_entry(record, records));
+        writer.add(record);
     }
+    return writer.render(info, summary);
+}
+
+void check_report_writable(const std::string& path) {
+    const std::string probe = path + ".part";
+    std::ofstream out(probe, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        throw SetupError("cannot write report '" + path + "': " + std::strerror(errno));
+    }
+    out.close();
+    std::remove(probe.c_str());
+}
+
+void write_json_report(const std::string& path, const RunInfo& info, const Summary& summary,
+                       const std::vector<TransferResult>& records) {
+    JsonReportWriter writer;
+    for (const TransferResult& record : records) {
+        writer.add(record);
+    }
+    writer.write(path, info, summary);
+}
+
+// --- JsonReportWriter ------------------------------------------------------------------------
+
+JsonReportWriter::JsonReportWriter(std::string spill_dir)
+    : m_entries("the report's entries", spill_dir),
+      m_index("the report's index of entries", std::move(spill_dir)) {}
+
+std::size_t JsonReportWriter::memory_bytes() const {
+    return m_entries.memory_bytes() + m_index.memory_bytes() + m_error.capacity();
+}
+
+void JsonReportWriter::add(const TransferResult& result) noexcept {
+    if (!m_error.empty()) {
+        return; // the report cannot be written anyway
+    }
+    try {
+        append(result);
+    } catch (const std::exception& e) {
+        try {
+            m_error = e.what();
+        } catch (...) {
+            m_error = "?"; // cannot happen: short strings fit in place
+        }
+        if (m_error.empty()) {
+            m_error = "unknown error";
+        }
+    }
+}
+
+void JsonReportWriter::append(const TransferResult& r) {
+    std::string path = r.path;
+    // A duplicate points at the file of its first occurrence, written before it.
+    if (r.status == Status::duplicate && r.duplicate_of) {
+        if (std::optional<std::string> first = path_of(*r.duplicate_of)) {
+            path = std::move(*first);
+        }
+    }
+    // Each entry as nlohmann writes an element of the files array: indented by two levels
+    // (JSON text has no raw newline inside a string, so every '\n' starts a line).
+    std::string entry = "    ";
+    for (const char c : dump(file_entry(r, path))) {
+        entry += c;
+        if (c == '\n') {
+            entry += "    ";
+        }
+    }
+    m_entries.append(m_count == 0 ? "\n" : ",\n");
+    const std::uint64_t offset = m_entries.append(entry);
+    ++m_count;
+    if (r.seq >= m_indexed) {
+        // Dense by seq: a slot of zeros for each seq without an entry (another shard's line).
+        const EntrySlot none;
+        for (; m_indexed < r.seq; ++m_indexed) {
+            m_index.append({reinterpret_cast<const char*>(&none), sizeof none});
+        }
+        const EntrySlot slot{offset + 1, entry.size()};
+        m_index.append({reinterpret_cast<const char*>(&slot), sizeof slot});
+        m_indexed = r.seq + 1;
+    }
+}
+
+std::optional<std::string> JsonReportWriter::path_of(std::size_t seq) const {
+    if (seq >= m_indexed) {
+        return std::nullopt;
+    }
+    EntrySlot slot;
+    m_index.read(seq * sizeof slot, &slot, sizeof slot);
+    if (slot.offset_plus_one == 0) {
+        return std::nullopt;
+    }
+    std::string entry(static_cast<std::size_t>(slot.size), '\0');
+    m_entries.read(slot.offset_plus_one - 1, entry.data(), entry.size());
+    const json path = json::parse(entry).at("path");
+    // A first occurrence without a file: its duplicate has none either.
+    return path.is_string() ? path.get<std::string>() : std::string();
+}
+
+JsonReportWriter::Head JsonReportWriter::head(const RunInfo& info, const Summary& summary) const {
     const json report{{"version", 1},
                       {"mode", info.mode},
                       {"jobs", info.jobs},
@@ -98,22 +208,50 @@ std::string render_json_report(const RunInfo& info, const Summary& summary,
                         {"not_modified", summary.not_modified},
                         {"duplicate", summary.duplicate},
                         {"bytes", summary.bytes}}},
-                      {"files", std::move(files)}};
-    // Server-controlled bytes may be invalid UTF-8: replace, never emit broken JSON.
-    return report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+                      {"files", json::array()}};
+    // "files" is the last key: its empty array ends the text ("[]\n}"), and the entries go in
+    // between, with the closing bracket on a line of its own as for a non-empty array.
+    std::string text = dump(report);
+    const std::size_t bracket = text.rfind("[]");
+    if (m_count == 0 || bracket == std::string::npos) {
+        return Head{std::move(text), "\n"};
+    }
+    return Head{text.substr(0, bracket + 1), "\n  " + text.substr(bracket + 1) + "\n"};
 }
 
-void write_json_report(const std::string& path, const RunInfo& info, const Summary& summary,
-                       const std::vector<TransferResult>& records) {
+std::string JsonReportWriter::render(const RunInfo& info, const Summary& summary) const {
+    if (!m_error.empty()) {
+        throw std::runtime_error(m_error);
+    }
+    Head parts = head(info, summary);
+    std::string text = std::move(parts.before_entries);
+    m_entries.for_each_chunk([&text](std::string_view chunk) { text += chunk; });
+    text += parts.after_entries;
+    return text;
+}
+
+void JsonReportWriter::write(const std::string& path, const RunInfo& info,
+                             const Summary& summary) const {
+    if (!m_error.empty()) {
+        throw SetupError("cannot write report '" + path + "': " + m_error);
+    }
     const std::string temp = path + ".part";
-    {
+    try {
+        const Head parts = head(info, summary);
+        errno = 0;
         std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        out << render_json_report(info, summary, records);
+        out << parts.before_entries;
+        m_entries.for_each_chunk([&out](std::string_view chunk) {
+            out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        });
+        out << parts.after_entries;
         out.close();
         if (!out) {
-            std::remove(temp.c_str());
-            throw SetupError("cannot write report '" + path + "'");
+            throw std::runtime_error(errno != 0 ? std::strerror(errno) : "write failed");
         }
+    } catch (const std::exception& e) {
+        std::remove(temp.c_str());
+        throw SetupError("cannot write report '" + path + "': " + e.what());
     }
     std::error_code ec;
     std::filesystem::rename(temp, path, ec);

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <exception>
+#include <utility>
 
 #include "imgfetch/text_escape.hpp"
 
@@ -59,22 +61,77 @@ void log_result(const TransferResult& result) {
 
 } // namespace
 
+ResultSink::ResultSink(ResultConsumer& in_order, ResultOrder::Limits limits)
+    : m_keep(KeepRecords::none), m_in_order(&in_order) {
+    m_order.emplace([this](TransferResult&& result) { m_in_order->take(result); },
+                    std::move(limits));
+}
+
+void ResultSink::expect(std::size_t seq) noexcept {
+    std::lock_guard lock(m_mutex); // guards m_order; may hand results on to m_in_order
+    if (!m_order) {
+        return;
+    }
+    try {
+        m_order->expect(seq);
+    } catch (...) {
+        // Out of memory for the set of expected seqs: the order is still right, the results
+        // after a gap only wait for finish().
+    }
+}
+
 void ResultSink::add(TransferResult result) noexcept {
     try {
         log_result(result);
     } catch (...) {
         // A log line that cannot be formatted or written must not lose the result.
     }
-    std::lock_guard lock(m_mutex); // guards m_summary and m_records; held only to store
+    // Held while the result is stored or handed on in list order: what m_in_order does (a
+    // formatted line appended to a buffer, a 64 KiB write now and then) is short next to a
+    // download, and one lock keeps the order and the consumer's state consistent.
+    std::lock_guard lock(m_mutex);
     count(m_summary, result);
+    try {
+        store(std::move(result));
+    } catch (...) {
+        ++m_lost; // out of memory or a failed temporary file: the counts stay right
+    }
+}
+
+void ResultSink::store(TransferResult&& result) {
+    if (m_order) {
+        m_order->add(std::move(result));
+        return;
+    }
     const bool keep = m_keep == KeepRecords::all ||
                       (m_keep == KeepRecords::failed && result.status == Status::failed);
     if (keep) {
-        try {
-            m_records.push_back(std::move(result));
-        } catch (...) {
-            m_records_complete = false; // out of memory: the counts stay right
+        m_records.push_back(std::move(result));
+    }
+}
+
+void ResultSink::finish() {
+    std::size_t lost = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_order) {
+            try {
+                m_order->finish();
+                spdlog::debug("results put back in list order: at most {} waited in memory, {} "
+                              "in a temporary file",
+                              m_order->peak_waiting_in_memory(), m_order->total_spilled());
+            } catch (const std::exception& e) {
+                spdlog::error("cannot read back results kept in a temporary file: {}", e.what());
+                m_lost += m_order->waiting_in_memory() + m_order->waiting_spilled();
+            }
         }
+        lost = m_lost;
+    }
+    if (lost > 0) {
+        // Nothing is lost silently: the counts are right, but some entries could not be kept.
+        spdlog::error("out of memory while recording results: the report, failed list and "
+                      "timeline lack {} of them",
+                      lost);
     }
 }
 
@@ -85,13 +142,13 @@ Summary ResultSink::summary() const {
 
 std::vector<TransferResult> ResultSink::take_records() {
     std::vector<TransferResult> records;
-    bool complete = true;
+    std::size_t lost = 0;
     {
         std::lock_guard lock(m_mutex);
         records.swap(m_records);
-        complete = m_records_complete;
+        lost = m_lost;
     }
-    if (!complete) {
+    if (lost > 0) {
         // Nothing is lost silently: the counts are right, but some entries could not be kept.
         spdlog::error("out of memory while recording results: the report lists only {} of them",
                       records.size());

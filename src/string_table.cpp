@@ -125,9 +125,110 @@ bool SpillFile::allocate(std::uint64_t size) {
     return true;
 }
 
+bool SpillFile::resize(std::uint64_t size) {
+    return ::ftruncate(m_fd, static_cast<off_t>(size)) == 0;
+}
+
 std::string default_spill_dir() {
     const char* dir = std::getenv("TMPDIR");
     return dir != nullptr && *dir != '\0' ? std::string(dir) : std::string("/tmp");
+}
+
+// --- SpillLog -------------------------------------------------------------------------------
+
+SpillLog::SpillLog(std::string what, std::string spill_dir, std::size_t buffer_bytes)
+    : m_what(std::move(what)), m_spill_dir(std::move(spill_dir)),
+      m_buffer_bytes(std::max<std::size_t>(buffer_bytes, 1)) {}
+
+std::uint64_t SpillLog::append(std::string_view bytes) {
+    const std::uint64_t offset = size();
+    m_buffer.append(bytes);
+    if (m_buffer.size() >= m_buffer_bytes) {
+        flush();
+    }
+    return offset;
+}
+
+void SpillLog::flush() {
+    if (m_memory_only) {
+        return; // the buffer keeps growing
+    }
+    if (!m_file) {
+        m_file = SpillFile::create(m_spill_dir);
+    }
+    if (!m_file || !m_file->write(m_flushed, m_buffer.data(), m_buffer.size())) {
+        // Said once: the run goes on, correct, only with more memory. On a failed write the
+        // whole buffer stays (m_flushed unchanged), so nothing is lost.
+        spdlog::warn("cannot use a temporary file in '{}' ({}): {} are kept in memory from now on",
+                     m_spill_dir, std::strerror(errno), m_what);
+        m_memory_only = true;
+        return;
+    }
+    m_flushed += m_buffer.size();
+    m_buffer.clear(); // keeps its capacity for the next appends
+}
+
+void SpillLog::overwrite(std::uint64_t offset, std::string_view bytes) {
+    std::size_t done = 0;
+    if (offset < m_flushed) {
+        done = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), m_flushed - offset));
+        // Rewrites bytes the file already has: needs no new space.
+        if (!m_file->write(offset, bytes.data(), done)) {
+            throw io_error("writing imgfetch's temporary file");
+        }
+    }
+    if (done < bytes.size()) {
+        std::memcpy(m_buffer.data() + (offset + done - m_flushed), bytes.data() + done,
+                    bytes.size() - done);
+    }
+}
+
+void SpillLog::read(std::uint64_t offset, void* data, std::size_t size) const {
+    auto* out = static_cast<char*>(data);
+    std::size_t done = 0;
+    if (offset < m_flushed) {
+        done = static_cast<std::size_t>(std::min<std::uint64_t>(size, m_flushed - offset));
+        m_file->read(offset, out, done);
+    }
+    if (done < size) {
+        std::memcpy(out + done, m_buffer.data() + (offset + done - m_flushed), size - done);
+    }
+}
+
+void SpillLog::for_each_chunk(const std::function<void(std::string_view)>& chunk) const {
+    std::string piece;
+    for (std::uint64_t offset = 0; offset < m_flushed; offset += piece.size()) {
+        piece.resize(static_cast<std::size_t>(std::min<std::uint64_t>(
+            std::max<std::size_t>(m_buffer_bytes, 4096), m_flushed - offset)));
+        m_file->read(offset, piece.data(), piece.size());
+        chunk(piece);
+    }
+    if (!m_buffer.empty()) {
+        chunk(m_buffer);
+    }
+}
+
+bool SpillLogReader::read(void* data, std::size_t size) {
+    if (m_log.size() - m_offset < size) {
+        return false;
+    }
+    auto* out = static_cast<char*>(data);
+    while (size > 0) {
+        if (m_offset < m_chunk_start || m_offset >= m_chunk_start + m_chunk.size()) {
+            // Refill: 64 KiB at a time, or what is left.
+            m_chunk_start = m_offset;
+            m_chunk.resize(static_cast<std::size_t>(
+                std::min<std::uint64_t>(std::uint64_t{64} << 10, m_log.size() - m_offset)));
+            m_log.read(m_offset, m_chunk.data(), m_chunk.size());
+        }
+        const auto at = static_cast<std::size_t>(m_offset - m_chunk_start);
+        const std::size_t n = std::min(size, m_chunk.size() - at);
+        std::memcpy(out, m_chunk.data() + at, n);
+        out += n;
+        size -= n;
+        m_offset += n;
+    }
+    return true;
 }
 
 // --- StringTable ----------------------------------------------------------------------------
@@ -140,11 +241,12 @@ StringTable::StringTable() : StringTable(Limits{}) {}
 
 StringTable::StringTable(Limits limits, Hasher hasher)
     : m_limits(std::move(limits)), m_hasher(hasher), m_capacity(k_initial_slots),
-      m_slots(k_initial_slots) {}
+      m_slots(k_initial_slots),
+      m_log("the list's URLs and names", m_limits.spill_dir, m_limits.log_buffer_bytes) {}
 
 std::size_t StringTable::memory_bytes() const {
     std::size_t bytes = m_slots.capacity() * sizeof(Slot) + m_blocks.capacity() * sizeof(Block) +
-                        m_log_buffer.capacity() + m_scratch.capacity();
+                        m_log.memory_bytes() + m_scratch.capacity();
     for (const Block& block : m_blocks) {
         bytes += block.slots.capacity() * sizeof(Slot);
     }
@@ -244,25 +346,15 @@ void StringTable::set_slot(std::size_t index, const Slot& slot) {
 std::optional<std::uint64_t> StringTable::record_value_if(std::uint64_t offset,
                                                           std::string_view key) {
     char header[k_record_header_bytes];
-    std::string_view stored;
-    if (offset >= m_log_flushed) {
-        const std::size_t at = offset - m_log_flushed;
-        std::memcpy(header, m_log_buffer.data() + at, sizeof(header));
-        std::uint32_t length = 0;
-        std::memcpy(&length, header + sizeof(std::uint64_t), sizeof(length));
-        stored = std::string_view(m_log_buffer).substr(at + sizeof(header), length);
-    } else {
-        m_log_file->read(offset, header, sizeof(header));
-        std::uint32_t length = 0;
-        std::memcpy(&length, header + sizeof(std::uint64_t), sizeof(length));
-        if (length != key.size()) {
-            return std::nullopt; // no need to read the key
-        }
-        m_scratch.resize(length);
-        m_log_file->read(offset + sizeof(header), m_scratch.data(), length);
-        stored = m_scratch;
+    m_log.read(offset, header, sizeof(header));
+    std::uint32_t length = 0;
+    std::memcpy(&length, header + sizeof(std::uint64_t), sizeof(length));
+    if (length != key.size()) {
+        return std::nullopt; // no need to read the key
     }
-    if (stored != key) {
+    m_scratch.resize(length);
+    m_log.read(offset + sizeof(header), m_scratch.data(), length);
+    if (m_scratch != key) {
         return std::nullopt;
     }
     std::uint64_t value = 0;
@@ -271,28 +363,17 @@ std::optional<std::uint64_t> StringTable::record_value_if(std::uint64_t offset,
 }
 
 std::uint64_t StringTable::append_record(std::string_view key, std::uint64_t value) {
-    const std::uint64_t offset = m_log_flushed + m_log_buffer.size();
     const auto length = static_cast<std::uint32_t>(key.size()); // keys are list lines: < 4 GiB
     char header[k_record_header_bytes];
     std::memcpy(header, &value, sizeof(value));
     std::memcpy(header + sizeof(value), &length, sizeof(length));
-    m_log_buffer.append(header, sizeof(header));
-    m_log_buffer.append(key);
-    if (m_log_buffer.size() >= m_limits.log_buffer_bytes) {
-        flush_log();
-    }
+    const std::uint64_t offset = m_log.append({header, sizeof(header)});
+    m_log.append(key);
     return offset;
 }
 
 void StringTable::set_record_value(std::uint64_t offset, std::uint64_t value) {
-    if (offset >= m_log_flushed) {
-        std::memcpy(m_log_buffer.data() + (offset - m_log_flushed), &value, sizeof(value));
-        return;
-    }
-    // Rewrites bytes the file already has: needs no new space.
-    if (!m_log_file->write(offset, &value, sizeof(value))) {
-        throw io_error("writing imgfetch's temporary file");
-    }
+    m_log.overwrite(offset, {reinterpret_cast<const char*>(&value), sizeof(value)});
 }
 
 void StringTable::spill_failed() {
@@ -301,28 +382,6 @@ void StringTable::spill_failed() {
                  "in memory from now on",
                  m_limits.spill_dir, std::strerror(errno));
     m_spill_failed = true;
-}
-
-void StringTable::flush_log() {
-    if (m_spill_failed) {
-        return; // the buffer keeps growing
-    }
-    if (!m_log_file) {
-        m_log_file = SpillFile::create(m_limits.spill_dir);
-        if (!m_log_file) {
-            spill_failed();
-            return;
-        }
-    }
-    if (!m_log_file->write(m_log_flushed, m_log_buffer.data(), m_log_buffer.size())) {
-        // Disk full: the whole buffer stays (m_log_flushed unchanged) and grows from now on.
-        spill_failed();
-        return;
-    }
-    m_log_flushed += m_log_buffer.size();
-    m_log_buffer.clear();
-    // Keeps its capacity: the next records reuse it, and it never exceeds the limit by more
-    // than one record.
 }
 
 void StringTable::grow() {

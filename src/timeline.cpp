@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <exception>
+#include <stdexcept>
 #include <system_error>
 #include <utility>
 
@@ -137,22 +140,33 @@ std::string tooltip(const TransferResult& r) {
     return text;
 }
 
+// What the log of a TimelineRecorder holds per drawn result, followed by `tooltip_size` bytes
+// of its tooltip (none once the chart has too many bars for tooltips).
+struct BarRecord {
+    unsigned worker = 0;
+    Status status = Status::ok;
+    double start = 0;
+    double end = 0;
+    std::uint32_t tooltip_size = 0;
+};
+
 class SvgTimeline {
 public:
-    SvgTimeline(const RunInfo& info, const std::vector<TransferResult>& records)
-        : m_info(info), m_records(records) {
-        m_lanes = std::max(1U, info.jobs);
-        m_span = info.seconds;
-        for (const TransferResult& r : records) {
-            if (!is_drawn(r)) {
-                ++m_not_drawn;
-                continue;
-            }
-            ++m_drawn;
-            ++m_counts[style_index(r.status)];
-            m_lanes = std::max(m_lanes, *r.worker + 1); // never drop a bar, whatever `jobs` says
-            m_span = std::max(m_span, *r.end);
-        }
+    struct Facts {
+        std::size_t drawn = 0;
+        std::size_t not_drawn = 0;
+        std::array<std::size_t, k_styles.size()> counts{};
+        unsigned lanes_used = 0;
+        double last_end = 0;
+        bool any_end = false;
+    };
+
+    SvgTimeline(const RunInfo& info, const Facts& facts, const SpillLog& bars)
+        : m_info(info), m_bars(bars), m_drawn(facts.drawn), m_not_drawn(facts.not_drawn),
+          m_counts(facts.counts) {
+        // Never drop a bar, whatever `jobs` says.
+        m_lanes = std::max({1U, info.jobs, facts.lanes_used});
+        m_span = facts.any_end ? std::max(info.seconds, facts.last_end) : info.seconds;
         if (!(m_span > 0)) {
             m_span = 1; // an empty or instant run still gets an axis
         }
@@ -282,53 +296,77 @@ private:
         m_out += "</g>\n";
     }
 
+    // Calls `bar` with every drawn result's record and tooltip, in list order.
+    template <typename Bar>
+    void for_each_bar(Bar&& bar) const {
+        SpillLogReader reader(m_bars);
+        BarRecord record;
+        std::string tooltip;
+        while (reader.read(&record, sizeof record)) {
+            tooltip.resize(record.tooltip_size);
+            if (!reader.read(tooltip.data(), tooltip.size())) {
+                throw std::runtime_error("imgfetch's temporary file is corrupted");
+            }
+            bar(record, tooltip);
+        }
+    }
+
     void detailed_bars() {
         // A thin white edge tells back-to-back transfers of one worker apart.
         m_out += "<g class=\"bars\" stroke=\"#ffffff\" stroke-width=\"0.5\">\n";
-        for (const TransferResult& r : m_records) {
-            if (!is_drawn(r)) {
-                continue;
-            }
+        for_each_bar([this](const BarRecord& r, const std::string& tooltip) {
             const StatusStyle& style = k_styles[style_index(r.status)];
-            const double x = x_of(*r.start);
-            const double width = std::max(k_min_bar_width, x_of(*r.end) - x);
+            const double x = x_of(r.start);
+            const double width = std::max(k_min_bar_width, x_of(r.end) - x);
             m_out += fmt::format("<rect class=\"bar {}\" x=\"{}\" y=\"{}\" width=\"{}\" "
                                  "height=\"{}\" fill=\"{}\"><title>{}</title></rect>\n",
-                                 to_string(r.status), number(x), number(bar_top(*r.worker)),
-                                 number(width), number(m_bar_height), style.colour, tooltip(r));
-        }
+                                 to_string(r.status), number(x), number(bar_top(r.worker)),
+                                 number(width), number(m_bar_height), style.colour, tooltip);
+        });
         m_out += "</g>\n";
     }
 
     // Beyond k_timeline_max_detailed_bars: per lane and status, the whole pixel columns the
     // bars cover, merged into runs. At most one rect per run, so the file is bounded by
-    // lanes x statuses x width, however many downloads there were.
+    // lanes x statuses x width, however many downloads there were. The columns a bar covers,
+    // [floor(x of start), max(that + 1, ceil(x of end))), are marked in a bitmap per lane and
+    // status; a run of marked columns is a run of bars that overlap or touch.
     void compact_bars() {
-        using Run = std::pair<long, long>; // [first column, last column + 1)
-        std::vector<std::array<std::vector<Run>, k_styles.size()>> columns(m_lanes);
-        for (const TransferResult& r : m_records) {
-            if (!is_drawn(r)) {
-                continue;
+        // Times lie in [0, span], so columns in [k_left, k_width]; the margin only guards the
+        // bitmap.
+        constexpr long k_columns = static_cast<long>(k_width) + 2;
+        const auto column = [](double x) { return std::clamp(x, 0.0, double(k_columns)); };
+        std::vector<std::array<std::vector<bool>, k_styles.size()>> covered(m_lanes);
+        for_each_bar([&](const BarRecord& r, const std::string& /*tooltip*/) {
+            const auto first = static_cast<long>(std::floor(column(x_of(r.start))));
+            const auto last = std::min(
+                k_columns, std::max(first + 1, static_cast<long>(std::ceil(column(x_of(r.end))))));
+            std::vector<bool>& bits = covered[r.worker][style_index(r.status)];
+            if (bits.empty()) {
+                bits.resize(static_cast<std::size_t>(k_columns));
             }
-            const auto first = static_cast<long>(std::floor(x_of(*r.start)));
-            const auto last = std::max(first + 1, static_cast<long>(std::ceil(x_of(*r.end))));
-            columns[*r.worker][style_index(r.status)].emplace_back(first, last);
-        }
+            for (long c = first; c < last; ++c) {
+                bits[static_cast<std::size_t>(c)] = true;
+            }
+        });
         m_out += "<g class=\"bars\">\n";
         for (std::size_t style = 0; style < k_styles.size(); ++style) {
             for (unsigned lane = 0; lane < m_lanes; ++lane) {
-                std::vector<Run>& runs = columns[lane][style];
-                std::sort(runs.begin(), runs.end());
-                for (std::size_t i = 0; i < runs.size();) {
-                    Run merged = runs[i];
-                    for (++i; i < runs.size() && runs[i].first <= merged.second; ++i) {
-                        merged.second = std::max(merged.second, runs[i].second);
+                const std::vector<bool>& bits = covered[lane][style];
+                for (std::size_t c = 0; c < bits.size();) {
+                    if (!bits[c]) {
+                        ++c;
+                        continue;
                     }
-                    m_out += fmt::format("<rect class=\"bar {}\" x=\"{}\" y=\"{}\" "
-                                         "width=\"{}\" height=\"{}\" fill=\"{}\"/>\n",
-                                         to_string(k_styles[style].status), merged.first,
-                                         number(bar_top(lane)), merged.second - merged.first,
-                                         number(m_bar_height), k_styles[style].colour);
+                    const std::size_t first = c;
+                    while (c < bits.size() && bits[c]) {
+                        ++c;
+                    }
+                    m_out +=
+                        fmt::format("<rect class=\"bar {}\" x=\"{}\" y=\"{}\" "
+                                    "width=\"{}\" height=\"{}\" fill=\"{}\"/>\n",
+                                    to_string(k_styles[style].status), first, number(bar_top(lane)),
+                                    c - first, number(m_bar_height), k_styles[style].colour);
                 }
             }
         }
@@ -336,7 +374,7 @@ private:
     }
 
     const RunInfo& m_info;
-    const std::vector<TransferResult>& m_records;
+    const SpillLog& m_bars;
     unsigned m_lanes = 1;
     double m_span = 1;
     double m_lane_height = 22;
@@ -352,7 +390,12 @@ private:
 } // namespace
 
 std::string render_timeline_svg(const RunInfo& info, const std::vector<TransferResult>& records) {
-    return SvgTimeline(info, records).render();
+    // The same code as a run's timeline: the bytes cannot differ.
+    TimelineRecorder recorder;
+    for (const TransferResult& record : records) {
+        recorder.add(record);
+    }
+    return recorder.render(info);
 }
 
 void check_timeline_writable(const std::string& path) {
@@ -365,9 +408,73 @@ void check_timeline_writable(const std::string& path) {
 
 void write_timeline(const std::string& path, const RunInfo& info,
                     const std::vector<TransferResult>& records) {
+    TimelineRecorder recorder;
+    for (const TransferResult& record : records) {
+        recorder.add(record);
+    }
+    recorder.write(path, info);
+}
+
+// --- TimelineRecorder ------------------------------------------------------------------------
+
+TimelineRecorder::TimelineRecorder(std::string spill_dir)
+    : m_bars("the timeline's bars", std::move(spill_dir)) {}
+
+void TimelineRecorder::add(const TransferResult& result) noexcept {
+    if (!m_error.empty()) {
+        return;
+    }
     try {
-        write_file_atomically(path, render_timeline_svg(info, records));
-    } catch (const std::system_error& e) {
+        append(result);
+    } catch (const std::exception& e) {
+        m_error = e.what();
+        if (m_error.empty()) {
+            m_error = "unknown error";
+        }
+    }
+}
+
+void TimelineRecorder::append(const TransferResult& r) {
+    if (!is_drawn(r)) {
+        ++m_not_drawn;
+        return;
+    }
+    ++m_drawn;
+    ++m_counts[style_index(r.status)];
+    m_lanes_used = std::max(m_lanes_used, *r.worker + 1);
+    m_last_end = m_any_end ? std::max(m_last_end, *r.end) : *r.end;
+    m_any_end = true;
+    // Tooltips only while the chart can still be detailed: past that, none is drawn.
+    const std::string text = m_drawn <= k_timeline_max_detailed_bars ? tooltip(r) : std::string();
+    BarRecord record;
+    record.worker = *r.worker;
+    record.status = r.status;
+    record.start = *r.start;
+    record.end = *r.end;
+    record.tooltip_size = static_cast<std::uint32_t>(text.size()); // cut texts: < 4 GiB
+    m_bars.append({reinterpret_cast<const char*>(&record), sizeof record});
+    m_bars.append(text);
+}
+
+std::string TimelineRecorder::render(const RunInfo& info) const {
+    if (!m_error.empty()) {
+        throw std::runtime_error(m_error);
+    }
+    SvgTimeline::Facts facts;
+    facts.drawn = m_drawn;
+    facts.not_drawn = m_not_drawn;
+    facts.counts = m_counts;
+    facts.lanes_used = m_lanes_used;
+    facts.last_end = m_last_end;
+    facts.any_end = m_any_end;
+    return SvgTimeline(info, facts, m_bars).render();
+}
+
+void TimelineRecorder::write(const std::string& path, const RunInfo& info) const {
+    try {
+        // The chart is bounded (k_timeline_max_detailed_bars): it fits in memory.
+        write_file_atomically(path, render(info));
+    } catch (const std::exception& e) {
         throw SetupError("cannot write timeline '" + path + "': " + e.what());
     }
 }

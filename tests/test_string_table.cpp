@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "support/temp_dir.hpp"
 
@@ -118,6 +119,63 @@ TEST(StringTable, StaysInMemoryAndExactWhenNoSpillFileCanBeMade) {
     for (std::size_t i = 0; i < k_keys; ++i) {
         ASSERT_EQ(table.find(key_of(i)), std::optional<std::uint64_t>(i));
     }
+}
+
+} // namespace
+} // namespace imgfetch
+
+namespace imgfetch {
+namespace {
+
+TEST(SpillLog, ReadsBackEveryByteAcrossTheBufferAndTheFileWithBoundedMemory) {
+    const TempDir dir;
+    SpillLog log("test bytes", dir.path().string(), 1024);
+    std::vector<std::uint64_t> offsets;
+    std::string all;
+    for (std::size_t i = 0; i < 2000; ++i) {
+        const std::string record = key_of(i) + "\n";
+        offsets.push_back(log.append(record));
+        all += record;
+    }
+    EXPECT_TRUE(log.spilled());
+    EXPECT_EQ(log.size(), all.size());
+    EXPECT_LE(log.memory_bytes(), 4U * 1024U);
+
+    for (const std::size_t i : {std::size_t{0}, std::size_t{999}, std::size_t{1999}}) {
+        std::string back(key_of(i).size() + 1, '\0');
+        log.read(offsets[i], back.data(), back.size());
+        EXPECT_EQ(back, key_of(i) + "\n");
+    }
+    log.overwrite(offsets[0], "X");    // in the file
+    log.overwrite(offsets[1999], "Y"); // in the buffer
+    all[offsets[0]] = 'X';
+    all[offsets[1999]] = 'Y';
+    std::string chunks;
+    log.for_each_chunk([&chunks](std::string_view chunk) { chunks += chunk; });
+    EXPECT_EQ(chunks, all);
+
+    SpillLogReader reader(log);
+    std::string read(all.size(), '\0');
+    ASSERT_TRUE(reader.read(read.data(), 10));
+    ASSERT_TRUE(reader.read(read.data() + 10, read.size() - 10));
+    EXPECT_EQ(read, all);
+    EXPECT_TRUE(reader.at_end());
+    char more = 0;
+    EXPECT_FALSE(reader.read(&more, 1));
+}
+
+TEST(SpillLog, KeepsEverythingInMemoryWhenNoSpillFileCanBeMade) {
+    const TempDir dir;
+    SpillLog log("test bytes", (dir / "missing").string(), 64);
+    std::string all;
+    for (std::size_t i = 0; i < 100; ++i) {
+        log.append(key_of(i));
+        all += key_of(i);
+    }
+    EXPECT_FALSE(log.spilled());
+    std::string chunks;
+    log.for_each_chunk([&chunks](std::string_view chunk) { chunks += chunk; });
+    EXPECT_EQ(chunks, all);
 }
 
 } // namespace

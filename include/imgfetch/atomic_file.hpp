@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,14 @@ private:
 // before the umask), closed (checked) and renamed over `path`. Readers see the old file or the
 // new one, never a part; a failure leaves `path` as it was. Throws std::system_error.
 void write_file_atomically(const std::string& path, std::string_view content, unsigned mode = 0666);
+
+// The same for content too long to hold in memory: `produce` hands the content to the
+// writer it gets, in pieces, in order. What `produce` throws is thrown on, the file left as it
+// was. Throws std::system_error.
+using ContentPieceWriter = std::function<void(std::string_view)>;
+void write_file_atomically_in_pieces(const std::string& path,
+                                     const std::function<void(const ContentPieceWriter&)>& produce,
+                                     unsigned mode = 0666);
 
 // Throws std::system_error now when write_file_atomically(path, ...) would surely fail later:
 // `path` is a directory, or its directory does not take a new file (probed with a temporary

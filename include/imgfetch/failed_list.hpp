@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "imgfetch/string_table.hpp"
 #include "imgfetch/transfer_result.hpp"
 
 namespace imgfetch {
@@ -29,5 +30,31 @@ void check_failed_list_writable(const std::string& path);
 // else 0666 minus the umask. Throws SetupError.
 void write_failed_list(const std::string& path, const std::vector<TransferResult>& records,
                        bool interrupted);
+
+// The failed list of a run, gathered as its results arrive in memory that does not grow with
+// the list: add() takes each result in list order and appends the line of a failed one to a
+// SpillLog (64 KiB in memory, the rest in an unnamed temporary file in `spill_dir`); write()
+// copies them to a temporary beside the file and renames it over it. The bytes and mode are
+// exactly render_failed_list()'s and write_failed_list()'s. Not thread-safe.
+class FailedListWriter {
+public:
+    explicit FailedListWriter(std::string spill_dir = default_spill_dir());
+
+    // Results other than failed are ignored. Never throws: a failure (out of memory, the
+    // temporary file) is kept, and render() and write() throw it.
+    void add(const TransferResult& result) noexcept;
+
+    // Throws std::runtime_error when an add() failed.
+    FailedList render(bool interrupted) const;
+    // Throws SetupError.
+    void write(const std::string& path, bool interrupted) const;
+
+    std::size_t memory_bytes() const { return m_lines.memory_bytes(); }
+
+private:
+    SpillLog m_lines;
+    bool m_has_credentials = false;
+    std::string m_error; // the first failure of add()
+};
 
 } // namespace imgfetch

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include "imgfetch/report.hpp"
+#include "imgfetch/string_table.hpp"
 #include "imgfetch/transfer_result.hpp"
 
 namespace imgfetch {
@@ -34,5 +36,38 @@ void check_timeline_writable(const std::string& path);
 // Writes render_timeline_svg() to `path` through a temporary and a rename. Throws SetupError.
 void write_timeline(const std::string& path, const RunInfo& info,
                     const std::vector<TransferResult>& records);
+
+// The timeline of a run, gathered as its results arrive in memory that does not grow with the
+// list: add() takes each result in list order and keeps only what the bars need (lane,
+// outcome, start, end; the tooltip while the chart can still be detailed) in a SpillLog
+// (64 KiB in memory, the rest in an unnamed temporary file in `spill_dir`); the chart itself
+// is bounded (see above). The bytes are exactly render_timeline_svg()'s. Not thread-safe.
+class TimelineRecorder {
+public:
+    explicit TimelineRecorder(std::string spill_dir = default_spill_dir());
+
+    // Never throws: a failure (out of memory, the temporary file) is kept, and render() and
+    // write() throw it.
+    void add(const TransferResult& result) noexcept;
+
+    // Throws std::runtime_error when an add() failed.
+    std::string render(const RunInfo& info) const;
+    // Throws SetupError.
+    void write(const std::string& path, const RunInfo& info) const;
+
+    std::size_t memory_bytes() const { return m_bars.memory_bytes(); }
+
+private:
+    void append(const TransferResult& result);
+
+    SpillLog m_bars; // per drawn result, in list order (see timeline.cpp)
+    std::size_t m_drawn = 0;
+    std::size_t m_not_drawn = 0;
+    std::array<std::size_t, 5> m_counts{}; // drawn, per legend entry
+    unsigned m_lanes_used = 0;             // the highest worker index drawn, plus one
+    double m_last_end = 0;                 // the latest end drawn
+    bool m_any_end = false;
+    std::string m_error; // the first failure of add()
+};
 
 } // namespace imgfetch
