@@ -107,7 +107,7 @@ void run_pool(const Shared& run, unsigned jobs, unsigned per_host) {
     const std::stop_callback close_on_stop(ctx.stop, [&queue] { queue.close(); });
     const auto put = [&](Task task) {
         const Task unqueued = task; // for the result if the queue does not take it
-        run.sink.expect(task.seq); // before any worker can add its result
+        run.sink.expect(task.seq);  // before any worker can add its result
         try {
             queue.put(std::move(task));
         } catch (const QueueClosed&) {
