@@ -28,3 +28,11 @@ if(IMGFETCH_SANITIZE)
     add_compile_options(${_san_flags})
     add_link_options(-fsanitize=${IMGFETCH_SANITIZE})
 endif()
+
+# The fuzz build (scripts/fuzz.sh, clang): the whole library carries libFuzzer's coverage
+# instrumentation and ASan+UBSan, so the fuzz targets link imgfetch_core like the tests do.
+if(IMGFETCH_BUILD_FUZZERS AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
+                        -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g)
+    add_link_options(-fsanitize=address,undefined)
+endif()

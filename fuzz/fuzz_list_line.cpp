@@ -10,8 +10,8 @@
 #include <string_view>
 #include <variant>
 
-#include "imgfetch/text_escape.hpp"
-#include "imgfetch/url_list.hpp"
+#include "imgfetch/list/url_list.hpp"
+#include "imgfetch/util/text_escape.hpp"
 
 namespace {
 

@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "imgfetch/naming.hpp"
-#include "imgfetch/text_escape.hpp"
+#include "imgfetch/list/naming.hpp"
+#include "imgfetch/util/text_escape.hpp"
 
 namespace {
 

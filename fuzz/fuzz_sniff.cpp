@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "imgfetch/content_check.hpp"
+#include "imgfetch/transfer/content_check.hpp"
 
 namespace {
 

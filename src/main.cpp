@@ -7,13 +7,13 @@
 #include <stop_token>
 
 #include "imgfetch/app.hpp"
-#include "imgfetch/curl_session.hpp"
-#include "imgfetch/dir_lock.hpp"
+#include "imgfetch/cli/options.hpp"
 #include "imgfetch/exit_code.hpp"
-#include "imgfetch/interrupt.hpp"
-#include "imgfetch/logging.hpp"
-#include "imgfetch/options.hpp"
+#include "imgfetch/files/dir_lock.hpp"
 #include "imgfetch/setup_error.hpp"
+#include "imgfetch/transfer/curl_session.hpp"
+#include "imgfetch/ui/interrupt.hpp"
+#include "imgfetch/ui/logging.hpp"
 
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false); // lists may be long; stdin needs no C stdio sync

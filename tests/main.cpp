@@ -3,7 +3,7 @@
 
 #include <csignal>
 
-#include "imgfetch/curl_session.hpp"
+#include "imgfetch/transfer/curl_session.hpp"
 
 int main(int argc, char** argv) {
     ::testing::InitGoogleTest(&argc, argv);

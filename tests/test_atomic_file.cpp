@@ -2,8 +2,8 @@
 
 #include <regex>
 
-#include "imgfetch/atomic_file.hpp"
-#include "imgfetch/output_dir.hpp"
+#include "imgfetch/files/atomic_file.hpp"
+#include "imgfetch/files/output_dir.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "support/temp_dir.hpp"
 

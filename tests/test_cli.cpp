@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "imgfetch/options.hpp"
+#include "imgfetch/cli/options.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"

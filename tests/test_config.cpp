@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "imgfetch/options.hpp"
+#include "imgfetch/cli/options.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 

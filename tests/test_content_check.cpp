@@ -1,4 +1,4 @@
-#include "imgfetch/content_check.hpp"
+#include "imgfetch/transfer/content_check.hpp"
 
 #include <gtest/gtest.h>
 

@@ -11,9 +11,9 @@
 #include <optional>
 #include <string>
 
-#include "imgfetch/curl_session.hpp"
-#include "imgfetch/download.hpp"
-#include "imgfetch/output_dir.hpp"
+#include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/transfer/curl_session.hpp"
+#include "imgfetch/transfer/download.hpp"
 #include "support/encodings.hpp"
 #include "support/images.hpp"
 #include "support/nginx_server.hpp"

@@ -6,10 +6,10 @@
 #include <atomic>
 #include <string>
 
-#include "imgfetch/curl_session.hpp"
-#include "imgfetch/curl_share.hpp"
-#include "imgfetch/download.hpp"
-#include "imgfetch/output_dir.hpp"
+#include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/transfer/curl_session.hpp"
+#include "imgfetch/transfer/curl_share.hpp"
+#include "imgfetch/transfer/download.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"

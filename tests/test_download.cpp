@@ -6,9 +6,9 @@
 #include <mutex>
 #include <set>
 
-#include "imgfetch/curl_session.hpp"
-#include "imgfetch/download.hpp"
-#include "imgfetch/output_dir.hpp"
+#include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/transfer/curl_session.hpp"
+#include "imgfetch/transfer/download.hpp"
 #include "support/images.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"

@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "imgfetch/content_check.hpp"
-#include "imgfetch/curl_session.hpp"
-#include "imgfetch/download.hpp"
-#include "imgfetch/existing_file.hpp"
-#include "imgfetch/output_dir.hpp"
+#include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/transfer/content_check.hpp"
+#include "imgfetch/transfer/curl_session.hpp"
+#include "imgfetch/transfer/download.hpp"
+#include "imgfetch/transfer/existing_file.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"

@@ -12,11 +12,11 @@
 #include <variant>
 #include <vector>
 
-#include "imgfetch/atomic_file.hpp"
-#include "imgfetch/failed_list.hpp"
-#include "imgfetch/naming.hpp"
-#include "imgfetch/result_sink.hpp"
-#include "imgfetch/url_list.hpp"
+#include "imgfetch/files/atomic_file.hpp"
+#include "imgfetch/list/naming.hpp"
+#include "imgfetch/list/url_list.hpp"
+#include "imgfetch/report/failed_list.hpp"
+#include "imgfetch/report/result_sink.hpp"
 #include "support/child_process.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"

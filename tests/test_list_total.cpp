@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "imgfetch/list_total.hpp"
-#include "imgfetch/naming.hpp"
-#include "imgfetch/progress.hpp"
-#include "imgfetch/result_sink.hpp"
-#include "imgfetch/task_source.hpp"
-#include "imgfetch/url_list.hpp"
+#include "imgfetch/list/list_total.hpp"
+#include "imgfetch/list/naming.hpp"
+#include "imgfetch/list/task_source.hpp"
+#include "imgfetch/list/url_list.hpp"
+#include "imgfetch/report/result_sink.hpp"
+#include "imgfetch/ui/progress.hpp"
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 

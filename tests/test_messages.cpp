@@ -8,10 +8,10 @@
 #include <optional>
 #include <string>
 
-#include "imgfetch/curl_session.hpp"
-#include "imgfetch/download.hpp"
-#include "imgfetch/output_dir.hpp"
-#include "imgfetch/proxy_env.hpp"
+#include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/transfer/curl_session.hpp"
+#include "imgfetch/transfer/download.hpp"
+#include "imgfetch/transfer/proxy_env.hpp"
 #include "support/images.hpp"
 #include "support/raw_server.hpp"
 #include "support/run_process.hpp"

@@ -1,4 +1,4 @@
-#include "imgfetch/naming.hpp"
+#include "imgfetch/list/naming.hpp"
 
 #include <gtest/gtest.h>
 

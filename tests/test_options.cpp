@@ -1,6 +1,6 @@
 // parse_size() from a table, and parse_command_line() for the reliability options: each
 // option's default, its accepted range and what happens just outside it (exit code 2).
-#include "imgfetch/options.hpp"
+#include "imgfetch/cli/options.hpp"
 
 #include <gtest/gtest.h>
 

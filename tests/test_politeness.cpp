@@ -2,7 +2,7 @@
 // --limit-rate. HostGate alone first (no network, real threads), then a WorkerPool with a
 // fake handler, then the whole run against real servers on two loopback host names,
 // 127.0.0.1 and 127.0.0.2, and finally the real executable.
-#include "imgfetch/host_gate.hpp"
+#include "imgfetch/run/host_gate.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "imgfetch/app.hpp"
-#include "imgfetch/options.hpp"
-#include "imgfetch/result_sink.hpp"
-#include "imgfetch/work_queue.hpp"
-#include "imgfetch/worker_pool.hpp"
+#include "imgfetch/cli/options.hpp"
+#include "imgfetch/report/result_sink.hpp"
+#include "imgfetch/run/work_queue.hpp"
+#include "imgfetch/run/worker_pool.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "imgfetch/progress.hpp"
+#include "imgfetch/ui/progress.hpp"
 #include "support/child_process.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "imgfetch/report.hpp"
+#include "imgfetch/report/report.hpp"
 
 namespace imgfetch {
 namespace {

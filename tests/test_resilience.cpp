@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "imgfetch/app.hpp"
-#include "imgfetch/curl_session.hpp"
-#include "imgfetch/download.hpp"
-#include "imgfetch/options.hpp"
-#include "imgfetch/output_dir.hpp"
+#include "imgfetch/cli/options.hpp"
+#include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/transfer/curl_session.hpp"
+#include "imgfetch/transfer/download.hpp"
 #include "support/images.hpp"
 #include "support/raw_server.hpp"
 #include "support/run_process.hpp"

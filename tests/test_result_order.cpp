@@ -1,4 +1,4 @@
-#include "imgfetch/result_order.hpp"
+#include "imgfetch/report/result_order.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "imgfetch/failed_list.hpp"
-#include "imgfetch/report.hpp"
-#include "imgfetch/result_sink.hpp"
+#include "imgfetch/report/failed_list.hpp"
+#include "imgfetch/report/report.hpp"
+#include "imgfetch/report/result_sink.hpp"
 #include "support/temp_dir.hpp"
 
 namespace imgfetch {

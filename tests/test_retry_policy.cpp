@@ -1,7 +1,7 @@
 // The backoff formula from a table of cases, and the interruptible wait against a real second
 // thread. The wait tests never sleep to synchronise: a latch says the waiter is about to wait,
 // and every assertion holds whether or not the stop lands before the wait has begun.
-#include "imgfetch/retry_policy.hpp"
+#include "imgfetch/transfer/retry_policy.hpp"
 
 #include <gtest/gtest.h>
 

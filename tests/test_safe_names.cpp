@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "imgfetch/app.hpp"
-#include "imgfetch/naming.hpp"
-#include "imgfetch/text_escape.hpp"
+#include "imgfetch/list/naming.hpp"
+#include "imgfetch/util/text_escape.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"

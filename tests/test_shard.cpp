@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "imgfetch/dir_lock.hpp"
-#include "imgfetch/naming.hpp"
-#include "imgfetch/output_dir.hpp"
-#include "imgfetch/shard.hpp"
-#include "imgfetch/task_source.hpp"
+#include "imgfetch/files/dir_lock.hpp"
+#include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/list/naming.hpp"
+#include "imgfetch/list/shard.hpp"
+#include "imgfetch/list/task_source.hpp"
 #include "support/child_process.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "imgfetch/atomic_file.hpp"
-#include "imgfetch/output_dir.hpp"
-#include "imgfetch/stale_temporaries.hpp"
-#include "imgfetch/temporary_name.hpp"
+#include "imgfetch/files/atomic_file.hpp"
+#include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/files/stale_temporaries.hpp"
+#include "imgfetch/files/temporary_name.hpp"
 #include "support/temp_dir.hpp"
 
 namespace imgfetch {

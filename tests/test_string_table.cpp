@@ -1,4 +1,4 @@
-#include "imgfetch/string_table.hpp"
+#include "imgfetch/util/string_table.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "imgfetch/naming.hpp"
-#include "imgfetch/progress.hpp"
+#include "imgfetch/list/naming.hpp"
+#include "imgfetch/list/task_source.hpp"
 #include "imgfetch/setup_error.hpp"
-#include "imgfetch/task_source.hpp"
+#include "imgfetch/ui/progress.hpp"
 #include "support/temp_dir.hpp"
 
 namespace imgfetch {

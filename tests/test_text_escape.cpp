@@ -1,4 +1,4 @@
-#include "imgfetch/text_escape.hpp"
+#include "imgfetch/util/text_escape.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "imgfetch/timeline.hpp"
+#include "imgfetch/report/timeline.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"

@@ -1,4 +1,4 @@
-#include "imgfetch/url_list.hpp"
+#include "imgfetch/list/url_list.hpp"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,7 @@
 // make a broken test pass by luck, never make a correct queue fail; the unblocking step that
 // follows is then waited for without any time limit.
 
-#include "imgfetch/work_queue.hpp"
+#include "imgfetch/run/work_queue.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 // that only opens once that many handlers are in flight at the same time, so a pool that ran
 // fewer at once would hang rather than pass.
 
-#include "imgfetch/worker_pool.hpp"
+#include "imgfetch/run/worker_pool.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,10 +23,10 @@
 #include <thread>
 #include <vector>
 
-#include "imgfetch/result_sink.hpp"
-#include "imgfetch/task.hpp"
-#include "imgfetch/transfer_result.hpp"
-#include "imgfetch/work_queue.hpp"
+#include "imgfetch/list/task.hpp"
+#include "imgfetch/report/result_sink.hpp"
+#include "imgfetch/run/work_queue.hpp"
+#include "imgfetch/transfer/transfer_result.hpp"
 
 namespace imgfetch {
 namespace {

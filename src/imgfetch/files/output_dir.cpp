@@ -1,0 +1,44 @@
+#include "imgfetch/files/output_dir.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "imgfetch/setup_error.hpp"
+
+namespace imgfetch {
+
+OutputDir::OutputDir(std::string path, std::string temporary_tag)
+    : m_path(std::move(path)), m_temporary_tag(std::move(temporary_tag)) {
+    std::error_code ec;
+    std::filesystem::create_directories(m_path, ec);
+    if (ec) {
+        throw SetupError("cannot create output directory '" + m_path + "': " + ec.message());
+    }
+    m_fd = ::open(m_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (m_fd < 0) {
+        throw SetupError("cannot open output directory '" + m_path + "': " + std::strerror(errno));
+    }
+    if (::faccessat(m_fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
+        const int err = errno;
+        ::close(m_fd);
+        throw SetupError("output directory '" + m_path +
+                         "' is not writable: " + std::strerror(err));
+    }
+}
+
+OutputDir::~OutputDir() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+}
+
+std::string OutputDir::path_of(const std::string& file_name) const {
+    return (std::filesystem::path(m_path) / file_name).string();
+}
+
+} // namespace imgfetch

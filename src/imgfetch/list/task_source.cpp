@@ -1,0 +1,204 @@
+#include "imgfetch/list/task_source.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <variant>
+
+#include <spdlog/spdlog.h>
+
+#include "imgfetch/list/naming.hpp"
+#include "imgfetch/list/url_list.hpp"
+#include "imgfetch/setup_error.hpp"
+#include "imgfetch/ui/progress.hpp"
+#include "imgfetch/util/string_table.hpp"
+#include "imgfetch/util/text_escape.hpp"
+
+namespace imgfetch {
+
+namespace {
+
+// Throws the SetupError for a list that cannot be read, closing `owned_fd` first (-1: none;
+// standard input stays open).
+[[noreturn]] void unreadable(const std::string& name, int owned_fd, int error) {
+    if (owned_fd >= 0) {
+        ::close(owned_fd);
+    }
+    throw SetupError("cannot read list '" + name + "': " + std::strerror(error));
+}
+
+} // namespace
+
+ListInputs::ListInputs(const std::vector<std::string>& paths, std::stop_token stop) {
+    for (const std::string& path : paths) {
+        const bool is_stdin = path == "-";
+        const std::string name = is_stdin ? "<stdin>" : path;
+        // O_NONBLOCK: opening a FIFO without a writer must not block (signals are masked in
+        // this thread); reads then block in poll(), where an interrupt can end them.
+        const int fd =
+            is_stdin ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+            unreadable(name, -1, errno);
+        }
+        const int owned_fd = is_stdin ? -1 : fd;
+        // A directory opens fine and fails only at the first read, once downloads have begun.
+        // A regular file is read once here (pread: nothing is consumed) so that a file the
+        // kernel cannot read is refused now too. Pipes, FIFOs and terminals are not probed: a
+        // read there would take their data or block.
+        struct stat info {};
+        if (::fstat(fd, &info) != 0) {
+            unreadable(name, owned_fd, errno);
+        }
+        if (S_ISDIR(info.st_mode)) {
+            unreadable(name, owned_fd, EISDIR);
+        }
+        std::optional<off_t> regular_from;
+        if (S_ISREG(info.st_mode)) {
+            // Standard input may be a file the shell opened at some offset: its text starts there.
+            const off_t start = is_stdin ? ::lseek(fd, 0, SEEK_CUR) : 0;
+            char byte = 0;
+            if (start < 0 || ::pread(fd, &byte, 1, start) < 0) {
+                unreadable(name, owned_fd, errno);
+            }
+            regular_from = start;
+        }
+        // Every list, files too: a "file" may be a FIFO or /dev/fd/N from a shell.
+        auto& source =
+            m_sources.emplace_back(std::make_unique<InterruptibleInput>(fd, !is_stdin, stop));
+        auto& stream = m_streams.emplace_back(std::make_unique<std::istream>(source.get()));
+        m_inputs.push_back({name, stream.get(), source.get(), fd, regular_from});
+    }
+}
+
+ListInputs::~ListInputs() = default;
+
+namespace {
+
+// Turns lines into tasks or immediate results. Owned and used by the main thread only.
+class TaskMaker {
+public:
+    TaskMaker(NameRegistry& names, ResultSink& sink, const std::function<void(Task)>& emit,
+              const std::optional<Shard>& shard, ProgressCounters* progress)
+        : m_names(names), m_sink(sink), m_emit(emit), m_shard(shard), m_progress(progress) {}
+
+    void take(const std::string& list_name, const ListReader::Line& line) {
+        if (std::holds_alternative<BlankLine>(line.parsed)) {
+            return;
+        }
+        if (const auto* bad = std::get_if<BadLine>(&line.parsed)) {
+            const std::size_t seq = m_next_seq++;
+            if (!m_shard || m_shard->index == 0) {
+                bad_line(seq, list_name, line.number, bad->reason);
+            }
+            return;
+        }
+        const auto& entry = std::get<ListEntry>(line.parsed);
+        const std::size_t seq = m_next_seq++;
+        const auto [first_seq, inserted] = m_first_of_url.try_emplace(entry.url, seq);
+        // Equal URLs hash alike, so a URL and its duplicates are always in the same shard.
+        const bool mine = is_mine(entry.url);
+        if (!mine) {
+            ++m_stats.other_shards;
+        }
+        if (!inserted) {
+            if (mine) {
+                duplicate(seq, line.number, entry.url, static_cast<std::size_t>(first_seq));
+            }
+            return;
+        }
+        // Every shard reserves every name, in list order: the names stay an unsharded run's.
+        const std::string wanted =
+            entry.name.empty() ? name_from_url(entry.url) : sanitize_file_name(entry.name);
+        ReservedName reserved = m_names.reserve(wanted);
+        if (!mine) {
+            return;
+        }
+        progress_task_added(m_progress); // before the emit: a task is read before it is done
+        m_emit(
+            Task{seq, line.number, entry.url, std::move(reserved.name), reserved.needs_extension});
+        ++m_stats.tasks;
+    }
+
+    const ProduceStats& stats() const { return m_stats; }
+
+    void read_error(const std::string& list_name) {
+        TransferResult result;
+        result.seq = m_next_seq++;
+        result.status = Status::failed;
+        result.error = "error while reading list '" + list_name + "'; the rest of it was skipped";
+        reported_at_once(std::move(result));
+    }
+
+private:
+    bool is_mine(const std::string& url) const { return !m_shard || in_shard(url, *m_shard); }
+
+    void bad_line(std::size_t seq, const std::string& list_name, std::size_t number,
+                  const std::string& reason) {
+        TransferResult result;
+        result.seq = seq;
+        result.line = number;
+        result.status = Status::failed;
+        result.error = list_name + ":" + std::to_string(number) + ": " + redact_credentials(reason);
+        reported_at_once(std::move(result));
+    }
+
+    void duplicate(std::size_t seq, std::size_t number, const std::string& url,
+                   std::size_t first_seq) {
+        TransferResult result;
+        result.seq = seq;
+        result.line = number;
+        result.url = redact_credentials(url);
+        result.status = Status::duplicate;
+        result.duplicate_of = first_seq;
+        reported_at_once(std::move(result));
+    }
+
+    // A result without a download is one more task for the progress bar, done at once.
+    void reported_at_once(TransferResult result) {
+        progress_task_added(m_progress);
+        m_sink.add(std::move(result));
+        progress_task_done(m_progress);
+    }
+
+    NameRegistry& m_names;
+    ResultSink& m_sink;
+    const std::function<void(Task)>& m_emit;
+    const std::optional<Shard> m_shard;
+    ProgressCounters* const m_progress; // null: no progress bar
+    // URL -> seq of its first occurrence. Bounded memory for a list of any length: past a few
+    // tens of thousands of URLs it lives in a temporary file (see string_table.hpp).
+    StringTable m_first_of_url;
+    std::size_t m_next_seq = 0;
+    ProduceStats m_stats;
+};
+
+} // namespace
+
+ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
+                           const std::function<void(Task)>& emit, const std::stop_token& stop,
+                           const std::optional<Shard>& shard, ProgressCounters* progress) {
+    TaskMaker maker(names, sink, emit, shard, progress);
+    for (const ListInputs::Input& input : lists.inputs()) {
+        ListReader reader(*input.stream);
+        ListReader::Line line;
+        while (!stop.stop_requested() && reader.next(line)) {
+            maker.take(input.display_name, line);
+        }
+        if (input.source->failed() || input.stream->bad()) {
+            // Downloads may already be done: a failed line, not a fatal error, keeps the
+            // summary, the report and exit code 1 truthful. The next list still runs.
+            maker.read_error(input.display_name);
+        }
+    }
+    if (shard) {
+        spdlog::debug("shard {}/{}: {} URLs to download, {} left to the other shards", shard->index,
+                      shard->count, maker.stats().tasks, maker.stats().other_shards);
+    }
+    return maker.stats();
+}
+
+} // namespace imgfetch

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "imgfetch/report/result_sink.hpp"
+#include "imgfetch/transfer/transfer_result.hpp"
+#include "imgfetch/util/string_table.hpp"
+
+namespace imgfetch {
+
+// Facts about the whole run, for the summary line and the JSON report.
+struct RunInfo {
+    std::string mode; // "pool" or "sequential"
+    unsigned jobs = 1;
+    std::string started; // ISO 8601, UTC
+    double seconds = 0;
+};
+
+// The current UTC time as ISO 8601 with milliseconds ("2026-11-22T04:16:13.123Z").
+std::string iso8601_now();
+
+// "12 ok, 1 failed, 0 skipped, 0 not modified, 2 duplicate; 3.4 MB in 1.20 s (2.83 MB/s),
+// 8 workers" — what users compare between --sequential and -j N.
+std::string format_summary_line(const Summary& summary, const RunInfo& info);
+
+// The JSON report (version 1), records in list order. Untrusted strings are escaped by the
+// JSON writer; invalid UTF-8 is replaced, never passed through.
+std::string render_json_report(const RunInfo& info, const Summary& summary,
+                               const std::vector<TransferResult>& records);
+
+// Throws SetupError now when the report could not be written at the end of the run.
+void check_report_writable(const std::string& path);
+
+// Writes render_json_report() to `path` via a temporary and a rename. Throws SetupError.
+void write_json_report(const std::string& path, const RunInfo& info, const Summary& summary,
+                       const std::vector<TransferResult>& records);
+
+// The JSON report of a run written as its results arrive, in memory that does not grow with
+// the list: add() takes each result in list order and appends its entry to a SpillLog (64 KiB
+// in memory, the rest in an unnamed temporary file in `spill_dir`). The header and summary,
+// known only at the end, come first in the file, so write() writes them to a temporary beside
+// the report, copies the entries after them and renames it over the report. The bytes are
+// exactly render_json_report()'s.
+//
+// A duplicate's path is its first occurrence's: found again through an index of 16 bytes per
+// seq, in a SpillLog too. Not thread-safe.
+class JsonReportWriter {
+public:
+    explicit JsonReportWriter(std::string spill_dir = default_spill_dir());
+
+    // Appends the entry of `result`; results come in list order. Never throws: a failure
+    // (out of memory, the temporary file) is kept, and render() and write() throw it.
+    void add(const TransferResult& result) noexcept;
+
+    // The whole report. Throws std::runtime_error when an add() failed.
+    std::string render(const RunInfo& info, const Summary& summary) const;
+    // Writes it to `path` via a temporary and a rename. Throws SetupError.
+    void write(const std::string& path, const RunInfo& info, const Summary& summary) const;
+
+    // Heap bytes held, excluding what is spilled to disk.
+    std::size_t memory_bytes() const;
+
+private:
+    struct Head {
+        std::string before_entries; // up to and including the files array's '['
+        std::string after_entries;
+    };
+    Head head(const RunInfo& info, const Summary& summary) const;
+    void append(const TransferResult& result);
+    // The path in the entry of `seq`, if that entry was written and has one.
+    std::optional<std::string> path_of(std::size_t seq) const;
+
+    SpillLog m_entries;        // ",\n    {...}" per entry, in list order
+    SpillLog m_index;          // per seq from 0: {offset + 1, size} of its entry's object, or 0
+    std::size_t m_indexed = 0; // seqs in m_index
+    std::size_t m_count = 0;
+    std::string m_error; // the first failure of add()
+};
+
+} // namespace imgfetch

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <optional>
+
+#include "imgfetch/cli/options.hpp"
+#include "imgfetch/report/failed_list.hpp"
+#include "imgfetch/report/report.hpp"
+#include "imgfetch/report/result_sink.hpp"
+#include "imgfetch/report/timeline.hpp"
+
+namespace imgfetch {
+
+// The files a run writes about itself: --failed-list, --timeline, --report. Checked writable
+// before the run (the constructor), fed every result in list order while the run goes on
+// (take(), from the ResultSink), written atomically at the end (write()), an interrupted run
+// included. What each keeps per URL lives in temporary files, not in memory.
+class RunOutputs final : public ResultConsumer {
+public:
+    // Throws SetupError (exit code 2) when one of them could not be written at the end.
+    explicit RunOutputs(const Options& options);
+
+    // True when the run writes any of them.
+    bool any() const { return m_report || m_timeline || m_failed_list; }
+
+    // Called by the ResultSink, serialised by its lock.
+    void take(const TransferResult& result) noexcept override;
+
+    // Writes each one, even when another could not be written (the failed list matters most
+    // for a rerun); then throws the first failure (SetupError, exit code 2), the others logged.
+    void write(const RunInfo& info, const Summary& summary, bool interrupted) const;
+
+private:
+    const Options& m_options;
+    std::optional<FailedListWriter> m_failed_list;
+    std::optional<TimelineRecorder> m_timeline;
+    std::optional<JsonReportWriter> m_report;
+};
+
+} // namespace imgfetch

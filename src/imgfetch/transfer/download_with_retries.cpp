@@ -1,0 +1,84 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+
+#include "imgfetch/run/host_gate.hpp"
+#include "imgfetch/transfer/download.hpp"
+#include "imgfetch/transfer/retry_policy.hpp"
+#include "imgfetch/util/text_escape.hpp"
+
+namespace imgfetch {
+
+TransferResult download_with_retries(CurlSession& session, const Task& task,
+                                     const DownloadContext& ctx, unsigned worker) {
+    const DownloadSettings& settings = ctx.settings;
+    // Jitter source per thread: no shared state between workers.
+    thread_local std::mt19937 generator{std::random_device{}()};
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+
+    // The listed URL's host: a backoff it asks for (even after a redirect) applies to it.
+    // Parsed only once a backoff exists in the run (a URL parse per task otherwise).
+    std::optional<std::string> parsed_host;
+    const auto host = [&]() -> const std::string& {
+        if (!parsed_host) {
+            parsed_host = host_key(task.url);
+        }
+        return *parsed_host;
+    };
+    const auto backoffs_possible = [&ctx] {
+        return ctx.hosts != nullptr && ctx.hosts->has_backoffs();
+    };
+    std::optional<double> first_start;
+    if (backoffs_possible() && ctx.hosts->backed_off(host())) {
+        // A file that is already there needs no request, so no wait for its host either.
+        // Looked for only when there is a wait to spare: download_link() looks anyway, and
+        // each look is a stat per probed name.
+        if (auto skipped = skip_existing(task, ctx, worker)) {
+            return *skipped;
+        }
+    }
+    for (unsigned attempt = 1;; ++attempt) {
+        if (backoffs_possible()) {
+            // No attempt while the host asked every worker to wait; ends early on stop.
+            ctx.hosts->wait_out_backoff(host(), ctx.stop);
+        }
+        if (ctx.stop.stop_requested()) {
+            TransferResult result =
+                failed_result(task, attempt == 1 ? "interrupted before it started" : "interrupted");
+            result.worker = worker;
+            result.attempts = attempt - 1;
+            result.start = first_start;
+            return result;
+        }
+        TransferResult result = download_link(session, task, ctx, worker);
+        if (!first_start) {
+            first_start = result.start;
+        }
+        result.start = first_start;
+        result.attempts = result.status == Status::skipped ? 0 : attempt; // skipped: no request
+        if (ctx.hosts != nullptr && result.retry_after_s && result.http_status &&
+            (*result.http_status == 429 || *result.http_status == 503)) {
+            // "Too many requests" / "unavailable" with a Retry-After: the whole host waits,
+            // whether or not this URL is retried.
+            const double pause = std::clamp(*result.retry_after_s, 0.0, settings.retry_max_wait_s);
+            ctx.hosts->back_off(host(), pause);
+            spdlog::info("{}: HTTP {} with Retry-After: no request to {} for {:.1f} s",
+                         printable(result.url), *result.http_status, printable(host()), pause);
+        }
+        if (result.status == Status::ok || !result.retryable || attempt > settings.retries) {
+            return result;
+        }
+        const double delay =
+            retry_delay_seconds(attempt, result.retry_after_s, settings.retry_delay_s,
+                                settings.retry_max_wait_s, jitter(generator));
+        spdlog::warn("{}: {}; retry {}/{} in {:.1f} s", printable(result.url),
+                     printable(result.error), attempt, settings.retries, delay);
+        if (!wait_unless_stopped(ctx.stop, delay)) {
+            result.error += " (interrupted while waiting to retry)";
+            return result;
+        }
+    }
+}
+
+} // namespace imgfetch

@@ -1,0 +1,135 @@
+#include "imgfetch/transfer/existing_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+
+#include "imgfetch/files/output_dir.hpp"
+
+namespace imgfetch {
+
+namespace {
+
+// What content_check can choose (sniffed bytes or media type), most common first: a rerun
+// that finds "photo.jpg" stops after one probe.
+constexpr std::array<std::string_view, 12> k_appended_extensions = {
+    "jpg", "png", "gif", "webp", "svg", "avif", "bmp", "ico", "tif", "heic", "heif", "jxl"};
+
+// A regular file at `name`, not following a symlink (AT_SYMLINK_NOFOLLOW): a link planted at
+// the target is not an earlier download, and the rename replaces the link, not its target.
+std::optional<ExistingFile> regular_file_at(const OutputDir& dir, const std::string& name) {
+    struct stat info {};
+    if (::fstatat(dir.fd(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(info.st_mode)) {
+        return std::nullopt;
+    }
+    ExistingFile file;
+    file.name = name;
+    file.mtime_s = static_cast<std::int64_t>(info.st_mtim.tv_sec);
+    return file;
+}
+
+// Closes a file descriptor at scope end.
+class FdCloser {
+public:
+    explicit FdCloser(int fd) : m_fd(fd) {}
+    ~FdCloser() {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+        }
+    }
+    FdCloser(const FdCloser&) = delete;
+    FdCloser& operator=(const FdCloser&) = delete;
+
+private:
+    int m_fd;
+};
+
+} // namespace
+
+std::span<const std::string_view> appended_image_extensions() {
+    return k_appended_extensions;
+}
+
+std::optional<ExistingFile> find_existing_file(const OutputDir& dir, const Task& task,
+                                               bool any_type) {
+    if (!task.needs_extension) {
+        return regular_file_at(dir, task.file_name);
+    }
+    for (const std::string_view extension : k_appended_extensions) {
+        std::string name = task.file_name;
+        name += '.';
+        name += extension;
+        if (auto file = regular_file_at(dir, name)) {
+            return file;
+        }
+    }
+    // With --any-type a body of no known image type is saved under the bare stem.
+    return any_type ? regular_file_at(dir, task.file_name) : std::nullopt;
+}
+
+std::optional<std::string> read_stored_etag(const OutputDir& dir, const std::string& name) {
+    // There is no getxattrat(): open the file itself (O_NOFOLLOW; O_NONBLOCK so a FIFO swapped
+    // in meanwhile cannot block the worker) and read the attribute from the descriptor.
+    const int fd =
+        ::openat(dir.fd(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    const FdCloser closer(fd);
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        return std::nullopt;
+    }
+    std::array<char, k_max_etag_bytes> buffer{};
+    // ENODATA (none stored), ENOTSUP (no user xattrs here), ERANGE (too long to be ours): all
+    // mean "no usable ETag"; update then relies on the modification time alone.
+    const ssize_t size = ::fgetxattr(fd, k_etag_attribute, buffer.data(), buffer.size());
+    if (size <= 0) {
+        return std::nullopt;
+    }
+    std::string etag(buffer.data(), static_cast<std::size_t>(size));
+    if (!is_storable_etag(etag)) {
+        return std::nullopt; // not written by us, or damaged: never send it in a header
+    }
+    return etag;
+}
+
+bool is_storable_etag(std::string_view etag) {
+    if (etag.empty() || etag.size() > k_max_etag_bytes) {
+        return false;
+    }
+    for (const char c : etag) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte > 0x7E) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string http_date(std::int64_t unix_seconds) {
+    static constexpr std::array<const char*, 7> k_days = {"Sun", "Mon", "Tue", "Wed",
+                                                          "Thu", "Fri", "Sat"};
+    static constexpr std::array<const char*, 12> k_months = {
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const auto seconds = static_cast<std::time_t>(unix_seconds);
+    std::tm utc{};
+    if (::gmtime_r(&seconds, &utc) == nullptr) {
+        return {};
+    }
+    // strftime's %a and %b follow the locale; HTTP wants the English names.
+    std::array<char, 64> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                  k_days.at(static_cast<std::size_t>(utc.tm_wday)), utc.tm_mday,
+                  k_months.at(static_cast<std::size_t>(utc.tm_mon)), utc.tm_year + 1900,
+                  utc.tm_hour, utc.tm_min, utc.tm_sec);
+    return buffer.data();
+}
+
+} // namespace imgfetch

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "imgfetch/list/task.hpp"
+
+namespace imgfetch {
+
+enum class Status { ok, failed, skipped, not_modified, duplicate };
+
+std::string_view to_string(Status status);
+
+struct TransferResult;
+
+// A failed result for the list entry `seq` (line `line`) of `url`, with the URL's credentials
+// redacted: the one way every layer reports a task that did not (or could not) run. The
+// unredacted URL is kept in source_url for --failed-list.
+TransferResult failed_result(std::size_t seq, std::size_t line, const std::string& url,
+                             std::string error);
+
+// The same for a task: also keeps its reserved file name, so --failed-list can run it again
+// under the same name.
+TransferResult failed_result(const Task& task, std::string error);
+
+// The outcome of one list line: a value, never an exception.
+struct TransferResult {
+    std::size_t seq = 0;
+    std::size_t line = 0;
+    std::string url;
+    std::string path; // DIR joined with the final name; empty when none
+    Status status = Status::failed;
+    std::optional<long> http_status; // last HTTP status seen
+    std::string http_version;        // of that response: "1.0", "1.1", "2", "3"; empty if none
+    std::uint64_t bytes = 0;         // body bytes written to the final file
+    unsigned attempts = 0;
+    std::optional<unsigned> worker; // worker index (0 in sequential mode)
+    std::optional<double> start;    // seconds since the run started
+    std::optional<double> end;
+    std::string error;                       // empty when none
+    std::optional<std::size_t> duplicate_of; // seq of the first occurrence
+    std::optional<std::string> sha256;       // hex digest of the saved file (--checksum sha256)
+
+    // For --failed-list only (not reported): the list line to run again.
+    std::string source_url; // the URL as listed, credentials included
+    std::string file_name;  // the name reserved for it (a stem when it needed an extension)
+
+    // For the retry policy only (not reported):
+    bool retryable = false;              // a transient failure worth another attempt
+    std::optional<double> retry_after_s; // the server's Retry-After, in seconds
+};
+
+} // namespace imgfetch
