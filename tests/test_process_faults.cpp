@@ -345,7 +345,7 @@ TEST_F(InterruptedRun, ASecondSigintQuitsAtOnceWhileTheFirstIsStillWindingDown) 
     }
 }
 
-// BUG (src/task_source.cpp, produce_tasks): the main thread reads the list with a blocking
+// BUG (src/imgfetch/list/task_source.cpp, produce_tasks): the main thread reads the list with a blocking
 // std::istream read that a stop request cannot interrupt. While the list comes from a pipe whose
 // writer is idle (`slow-producer | imgfetch -`, then `kill -TERM` / `timeout`), the first signal
 // only prints "finishing up": no summary, no report, no exit until the writer sends a line or
