@@ -345,11 +345,11 @@ TEST_F(InterruptedRun, ASecondSigintQuitsAtOnceWhileTheFirstIsStillWindingDown) 
     }
 }
 
-// BUG (src/imgfetch/list/task_source.cpp, produce_tasks): the main thread reads the list with a blocking
-// std::istream read that a stop request cannot interrupt. While the list comes from a pipe whose
-// writer is idle (`slow-producer | imgfetch -`, then `kill -TERM` / `timeout`), the first signal
-// only prints "finishing up": no summary, no report, no exit until the writer sends a line or
-// closes the pipe. Kept enabled on purpose, failing until the read can be interrupted.
+// BUG (src/imgfetch/list/task_source.cpp, produce_tasks): the main thread reads the list with a
+// blocking std::istream read that a stop request cannot interrupt. While the list comes from a pipe
+// whose writer is idle (`slow-producer | imgfetch -`, then `kill -TERM` / `timeout`), the first
+// signal only prints "finishing up": no summary, no report, no exit until the writer sends a line
+// or closes the pipe. Kept enabled on purpose, failing until the read can be interrupted.
 TEST_F(InterruptedRun, ASigtermEndsTheRunEvenWhileTheListOnStdinStaysOpen) {
     const auto list = temp / "list.fifo";
     ASSERT_EQ(::mkfifo(list.c_str(), 0600), 0);

@@ -336,9 +336,10 @@ TEST_F(SafeNames, CredentialsAreNotForwardedToAnotherHostOnRedirect) {
     EXPECT_TRUE(list_dir(dir).empty());
 }
 
-// BUG (src/imgfetch/list/url_list.cpp shown_url + src/imgfetch/list/task_source.cpp bad_line): a bad line's URL is cut to
-// 100 bytes before redact_credentials() runs, so when the cut falls inside a long password
-// the '@' is gone, nothing is redacted, and the first ~90 bytes of the password are printed.
+// BUG (src/imgfetch/list/url_list.cpp shown_url + src/imgfetch/list/task_source.cpp bad_line): a
+// bad line's URL is cut to 100 bytes before redact_credentials() runs, so when the cut falls inside
+// a long password the '@' is gone, nothing is redacted, and the first ~90 bytes of the password are
+// printed.
 TEST_F(SafeNames, ALongPasswordInABadLineIsNotShownEvenWhenTheShownUrlIsCut) {
     std::string password;
     for (int i = 0; i < 30; ++i) {
@@ -383,9 +384,9 @@ TEST_F(SafeNames, ServerControlledEscapeSequencesNeverReachStderrRaw) {
     EXPECT_EQ(list_dir(dir), (std::vector<std::string>{"_]0;pwned_-2.png", "_]0;pwned_.png"}));
 }
 
-// BUG (src/imgfetch/list/url_list.cpp shown_url + src/imgfetch/report/result_sink.cpp log_result): a bad line's URL is
-// escaped with printable() when the line is parsed and again when it is logged, so stderr
-// shows "\\x1B" (an escaped backslash) where the README promises "\x1B".
+// BUG (src/imgfetch/list/url_list.cpp shown_url + src/imgfetch/report/result_sink.cpp log_result):
+// a bad line's URL is escaped with printable() when the line is parsed and again when it is logged,
+// so stderr shows "\\x1B" (an escaped backslash) where the README promises "\x1B".
 TEST_F(SafeNames, ABadLinesEscapeSequenceIsEscapedExactlyOnceOnStderr) {
     const std::string list = write_list(server.url("/") + "\x1b[2Jraw.png\n");
 
