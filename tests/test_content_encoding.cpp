@@ -158,6 +158,55 @@ TEST(ContentEncodingUnknown, FailsWithTheReasonAndSavesNothing) {
     EXPECT_TRUE(list_dir(temp / "out").empty());
 }
 
+TEST(ContentEncodingCorrupt, CorruptGzipIsSaidToBeUndecodableNotUnsupported) {
+    TestServer server;
+    server.server().Get("/x.png", [](const httplib::Request&, httplib::Response& response) {
+        // A gzip header, then a deflate block of the reserved type 3: "invalid block type".
+        std::string broken = test::gzip_encode(compressible_png(50'000)).substr(0, 10);
+        broken += std::string(64, '\xff');
+        response.set_header("Content-Encoding", "gzip");
+        response.set_content(broken, "image/png");
+    });
+    TempDir temp;
+    const OutputDir dir{(temp / "out").string()};
+    const DownloadSettings settings;
+    const RunClock clock;
+    CurlSession session;
+    const DownloadContext ctx{settings, dir, clock, {}, nullptr};
+
+    const TransferResult result =
+        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0);
+
+    EXPECT_EQ(result.status, Status::failed);
+    EXPECT_EQ(result.error.rfind("cannot decode Content-Encoding 'gzip'", 0), 0U) << result.error;
+    EXPECT_TRUE(list_dir(temp / "out").empty());
+}
+
+TEST(ContentEncodingHeaders, ALaterIdentityHeaderDoesNotHideTheEncodingFromTheSizeLimit) {
+    const std::string image = fake_png(11, 100'000); // random: its gzip is a little longer
+    const std::string gzipped = test::gzip_encode(image);
+    ASSERT_GT(gzipped.size(), image.size());
+    TestServer server;
+    server.server().Get("/x.png", [&](const httplib::Request&, httplib::Response& response) {
+        response.set_header("Content-Encoding", "GZIP");
+        response.set_header("Content-Encoding", "Identity");
+        response.set_content(gzipped, "image/png");
+    });
+    TempDir temp;
+    const OutputDir dir{(temp / "out").string()};
+    DownloadSettings settings;
+    settings.max_size = image.size();
+    const RunClock clock;
+    CurlSession session;
+    const DownloadContext ctx{settings, dir, clock, {}, nullptr};
+
+    const TransferResult result =
+        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0);
+
+    ASSERT_EQ(result.status, Status::ok) << result.error;
+    EXPECT_EQ(read_file(temp / "out" / "x.png"), image);
+}
+
 // The command line: the report's bytes is the decoded size, the file the decoded image.
 TEST(ContentEncodingCommandLine, ReportsTheDecodedSizeOfAGzippedImage) {
     const std::string image = compressible_png(50'000);

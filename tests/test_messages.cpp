@@ -159,10 +159,24 @@ TEST_F(ProxyEnvironment, NeverReadsUppercaseHttpProxy) {
     EXPECT_EQ(proxy_from_environment("http://a.example/x"), std::nullopt);
 }
 
-TEST_F(ProxyEnvironment, AnEmptyVariableMeansNoProxy) {
+TEST_F(ProxyEnvironment, AnEmptyVariableCountsAsUnsetAsInLibcurl) {
     const ScopedEnv all{"all_proxy", "http://all:1"};
     const ScopedEnv http{"http_proxy", ""};
+    EXPECT_EQ(proxy_from_environment("http://a.example/x"), "http://all:1");
+    const ScopedEnv bypass_empty{"no_proxy", ""};
+    const ScopedEnv bypass_upper{"NO_PROXY", "a.example"};
     EXPECT_EQ(proxy_from_environment("http://a.example/x"), std::nullopt);
+}
+
+TEST_F(Messages, AProxyWithoutASchemeHidesItsPasswordToo) {
+    const ScopedEnv proxy{"all_proxy", "alice:s3cret@127.0.0.1:1"};
+
+    const TransferResult result = fetch("http://127.0.0.1:9/x.png");
+
+    EXPECT_EQ(result.error.find("s3cret"), std::string::npos) << result.error;
+    EXPECT_EQ(result.error.find("alice"), std::string::npos) << result.error;
+    EXPECT_NE(result.error.find("127.0.0.1:1: connection refused"), std::string::npos)
+        << result.error;
 }
 
 TEST_F(ProxyEnvironment, NoProxyBypassesNamesSubdomainsAddressesAndRanges) {

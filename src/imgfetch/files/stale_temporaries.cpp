@@ -36,7 +36,7 @@ std::vector<std::string> removable_names(const OutputDir& dir, const std::option
     std::vector<std::string> names;
     while (const dirent* entry = ::readdir(stream)) {
         const std::optional<std::string> owner = temporary_owner_of(entry->d_name);
-        if (owner && (!shard || owner->empty() || *owner == own_tag)) {
+        if (owner && (!shard || *owner == own_tag)) {
             names.emplace_back(entry->d_name);
         }
     }

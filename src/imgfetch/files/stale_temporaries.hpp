@@ -12,8 +12,9 @@ class OutputDir;
 // After SIGKILL or a power cut, the temporaries of the downloads then in flight stay in DIR.
 // Removes those no running imgfetch can own, given that the caller holds DIR's DirLock for
 // `shard`: an unsharded run (the exclusive lock: nothing else runs in DIR) removes every
-// temporary; shard K of N (the shared lock excludes unsharded runs, its own lock another K of N)
-// removes an unsharded run's temporaries and its own, never another shard's. Only regular
+// temporary; shard K of N (its own lock excludes another K of N) removes only its own, never
+// another shard's nor untagged ones (an imgfetch from before shard tags may be running as a
+// shard and name its temporaries without a tag: the next unsharded run removes those). Only regular
 // files whose names are temporary_name()'s are removed, never through a symlink (unlinkat
 // removes a name, fstatat does not follow). Returns how many were removed; says so (info).
 // Call once, from the main thread, after the DirLock is taken and before any download starts.

@@ -230,8 +230,9 @@ bool ResultOrder::emit_spilled(std::size_t seq) {
     }
     std::string bytes(static_cast<std::size_t>(slot.size), '\0');
     m_log->read(slot.offset_plus_one - 1, bytes.data(), bytes.size());
+    TransferResult result = decode_result(bytes); // may throw: count it out only once decoded
     --m_spilled;
-    m_emit(decode_result(bytes));
+    m_emit(std::move(result));
     return true;
 }
 
@@ -260,9 +261,12 @@ void ResultOrder::spill(TransferResult&& result) {
 }
 
 ResultOrder::IndexSlot ResultOrder::slot_at(std::size_t seq) {
+    // Slots the file could not take (no file, or a full $TMPDIR) are kept in memory.
+    if (const auto found = m_memory_index.find(seq); found != m_memory_index.end()) {
+        return found->second;
+    }
     if (!m_index) {
-        const auto found = m_memory_index.find(seq);
-        return found == m_memory_index.end() ? IndexSlot{} : found->second;
+        return IndexSlot{};
     }
     const std::size_t start = seq - seq % k_block_slots;
     if (m_block.empty() || start != m_block_start) {
@@ -285,16 +289,20 @@ void ResultOrder::set_slot(std::size_t seq, const IndexSlot& slot) {
     }
     const std::uint64_t block_end = (seq / k_block_slots + 1) * k_block_slots * sizeof(IndexSlot);
     // Grows in whole blocks, sparse: the holes cost no disk and read as zeros.
-    if (block_end > m_index_size) {
-        if (!m_index->resize(block_end)) {
-            throw std::system_error(errno, std::generic_category(),
-                                    "writing imgfetch's temporary file");
-        }
-        m_index_size = block_end;
+    const bool grown = block_end <= m_index_size || m_index->resize(block_end);
+    if (grown) {
+        m_index_size = std::max(m_index_size, block_end);
     }
-    if (!m_index->write(seq * sizeof(IndexSlot), &slot, sizeof slot)) {
-        throw std::system_error(errno, std::generic_category(),
-                                "writing imgfetch's temporary file");
+    if (!grown || !m_index->write(seq * sizeof(IndexSlot), &slot, sizeof slot)) {
+        // A full $TMPDIR: this slot stays in memory (correct, only bigger), never lost.
+        if (!m_index_write_failed) {
+            m_index_write_failed = true;
+            spdlog::warn("cannot write a temporary file in '{}' ({}): results waiting for their "
+                         "turn are indexed in memory",
+                         m_limits.spill_dir, std::strerror(errno));
+        }
+        m_memory_index[seq] = slot;
+        return;
     }
     if (!m_block.empty() && seq >= m_block_start && seq < m_block_start + k_block_slots) {
         m_block[seq - m_block_start] = slot;

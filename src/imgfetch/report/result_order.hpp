@@ -94,7 +94,8 @@ private:
     std::optional<SpillLog> m_log;
     std::optional<SpillFile> m_index;
     std::uint64_t m_index_size = 0;                  // bytes, whole blocks
-    std::map<std::size_t, IndexSlot> m_memory_index; // when no index file can be made
+    std::map<std::size_t, IndexSlot> m_memory_index; // slots no index file could take
+    bool m_index_write_failed = false;               // warned once about a full $TMPDIR
     std::vector<IndexSlot> m_block;
     std::size_t m_block_start = 0;
     std::size_t m_spilled = 0;       // spilled, not yet emitted

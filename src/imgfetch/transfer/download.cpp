@@ -139,6 +139,15 @@ struct SlistFree {
 };
 using HeaderList = std::unique_ptr<curl_slist, SlistFree>;
 
+// "identity" in any case: no encoding at all.
+bool is_identity(std::string_view value) {
+    constexpr std::string_view k_identity = "identity";
+    return value.size() == k_identity.size() &&
+           std::equal(value.begin(), value.end(), k_identity.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+}
+
 // The value of a header line named `lower_name` (lower case, colon included), trimmed of
 // spaces and the line end; nothing for another header.
 std::optional<std::string_view> header_value(std::string_view line, std::string_view lower_name) {
@@ -352,7 +361,11 @@ struct Transfer {
             return true;
         }
         if (const auto value = header_value(line, "content-encoding:")) {
-            content_encoding = *value == "identity" ? "" : std::string(*value);
+            // Several headers add up (libcurl decodes them all): one that says other than
+            // identity marks the body encoded; a later "identity" does not undo it.
+            if (!is_identity(*value)) {
+                content_encoding = std::string(*value);
+            }
             return true;
         }
         if (const auto value = header_value(line, "etag:")) {
@@ -505,8 +518,11 @@ std::string curl_error_text(CURLcode code, const CurlSession::Handle& handle) {
 std::string failure_text(CURLcode code, const Transfer& transfer,
                          const CurlSession::Handle& handle) {
     if (code == CURLE_BAD_CONTENT_ENCODING && !transfer.content_encoding.empty()) {
-        return "unsupported Content-Encoding '" + transfer.content_encoding + "' (" +
-               handle.error_buffer + ")";
+        // libcurl says the same code for an encoding it lacks and for corrupt encoded data.
+        const std::string_view reason = handle.error_buffer;
+        const bool unknown = reason.rfind("Unrecognized content encoding", 0) == 0;
+        return (unknown ? "unsupported Content-Encoding '" : "cannot decode Content-Encoding '") +
+               transfer.content_encoding + "' (" + std::string(reason) + ")";
     }
     if (code == CURLE_OUT_OF_MEMORY && !transfer.headers_complete) {
         // libcurl refuses a header block over CURL_MAX_HTTP_HEADER (100 KiB) as "out of memory".
@@ -520,7 +536,11 @@ std::string failure_text(CURLcode code, const Transfer& transfer,
         const std::optional<std::string> proxy =
             proxy_from_environment(effective != nullptr ? effective : transfer.task.url);
         if (proxy) {
-            return "proxy " + redact_credentials(*proxy) + ": " + connect_failure(code, transfer);
+            // libcurl takes a proxy without a scheme as http://; said so, its password is
+            // redacted like any URL's.
+            const std::string shown =
+                proxy->find("://") == std::string::npos ? "http://" + *proxy : *proxy;
+            return "proxy " + redact_credentials(shown) + ": " + connect_failure(code, transfer);
         }
     }
     return curl_error_text(code, handle);

@@ -27,10 +27,11 @@ std::string upper(std::string_view text) {
     return out;
 }
 
-// The variable's value, or nothing when it is not set.
+// The variable's value, or nothing when it is unset or empty (libcurl's curl_getenv treats an
+// empty variable as unset, and goes on to the next name).
 std::optional<std::string> variable(const std::string& name) {
     const char* value = std::getenv(name.c_str());
-    return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+    return value == nullptr || *value == '\0' ? std::nullopt : std::optional<std::string>(value);
 }
 
 std::string_view trimmed(std::string_view text) {
@@ -125,9 +126,6 @@ std::optional<std::string> proxy_from_environment(std::string_view url) {
     }
     if (!proxy) {
         proxy = variable("all_proxy") ? variable("all_proxy") : variable("ALL_PROXY");
-    }
-    if (!proxy || proxy->empty()) {
-        return std::nullopt;
     }
     return proxy;
 }

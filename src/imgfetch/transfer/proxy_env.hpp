@@ -11,7 +11,7 @@ namespace imgfetch {
 // matches itself and its subdomains; a leading dot is ignored), IP addresses and IPv4 CIDR
 // ranges; then `<scheme>_proxy` in lower case, for schemes other than http also in upper case
 // (uppercase HTTP_PROXY is never read: CGI sets it from a request header); then `all_proxy`,
-// `ALL_PROXY`. Nothing when no proxy applies or an empty variable says none.
+// `ALL_PROXY`; an empty variable counts as unset, as in libcurl. Nothing when no proxy applies.
 // Used to name the proxy in a connection error: libcurl connects to the proxy, not the server.
 // Thread-safe while nobody changes the environment (imgfetch never does).
 std::optional<std::string> proxy_from_environment(std::string_view url);
