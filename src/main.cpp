@@ -30,9 +30,10 @@ int main(int argc, char** argv) {
     std::stop_source stop;
     std::optional<imgfetch::InterruptWatcher> interrupts;
     try {
-        const auto console = imgfetch::setup_logging(*parsed.options); // null: no progress bar
-        const imgfetch::CurlGlobal curl;                               // before any thread starts
-        interrupts.emplace(stop); // before any other thread starts
+        const auto console =
+            imgfetch::setup_logging(parsed.options->logging); // null: no progress bar
+        const imgfetch::CurlGlobal curl;                      // before any thread starts
+        interrupts.emplace(stop);                             // before any other thread starts
         code = imgfetch::run(*parsed.options, stop.get_token(), console.get());
     } catch (const imgfetch::LockHeld& e) {
         std::cerr << "imgfetch: error: " << e.what() << '\n';

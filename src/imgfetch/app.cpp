@@ -34,25 +34,6 @@ namespace {
 // parses, few enough that memory stays flat for a list of any length (put() blocks).
 constexpr std::size_t k_queue_slots_per_worker = 4;
 
-DownloadSettings settings_from(const Options& options) {
-    DownloadSettings settings;
-    settings.any_type = options.any_type;
-    settings.connect_timeout_s = options.connect_timeout_s;
-    settings.stall_timeout_s = options.stall_timeout_s;
-    settings.timeout_s = options.timeout_s;
-    settings.max_size = options.max_size;
-    settings.cacert = options.cacert;
-    settings.insecure = options.insecure;
-    settings.content_disposition = options.content_disposition;
-    settings.retries = options.retries;
-    settings.retry_delay_s = options.retry_delay_s;
-    settings.retry_max_wait_s = options.retry_max_wait_s;
-    settings.existing = options.existing;
-    settings.checksum_sha256 = options.checksum_sha256;
-    settings.limit_rate = options.limit_rate;
-    return settings;
-}
-
 // What the run shares between the main thread and the workers.
 struct Shared {
     const ListInputs& lists;
@@ -131,12 +112,13 @@ void run_pool(const Shared& run, unsigned jobs, unsigned per_host) {
 
 int run(const Options& options, std::stop_token stop, StatusLine* console) {
     // 1. Setup that may fail fatally (exit 2 or 3) happens before any download starts.
-    ListInputs lists(options.lists, stop);
-    RunOutputs outputs(options); // --report, --timeline, --failed-list: checked writable now
-    const OutputDir dir(options.output_dir, temporary_owner_tag(options.shard));
-    const DirLock lock(dir, options.shard);       // one run per directory, or one per shard
-    remove_stale_temporaries(dir, options.shard); // a killed run's, now that none can be live
-    if (options.shard && options.content_disposition) {
+    ListInputs lists(options.input.lists, stop);
+    RunOutputs outputs(
+        options.outputs); // --report, --timeline, --failed-list: checked writable now
+    const OutputDir dir(options.outputs.output_dir, temporary_owner_tag(options.input.shard));
+    const DirLock lock(dir, options.input.shard);       // one run per directory, or one per shard
+    remove_stale_temporaries(dir, options.input.shard); // a killed run's, now that none can be live
+    if (options.input.shard && options.transfer.content_disposition) {
         spdlog::warn("--content-disposition with --shard: names from Content-Disposition are not "
                      "coordinated between shards; give each shard its own --output directory");
     }
@@ -144,10 +126,11 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     // With outputs, every result streams to them in list order; else only the counts stay.
     ResultSink sink = outputs.any() ? ResultSink(outputs) : ResultSink(KeepRecords::none);
     CurlShare curl_share;
-    const DownloadSettings settings = settings_from(options);
     // Room under RLIMIT_NOFILE for every worker's connections and files, or fewer workers.
-    const unsigned jobs = fit_workers_to_descriptor_limit(options.sequential ? 1U : options.jobs);
-    const RunInfo started{options.sequential ? "sequential" : "pool", jobs, iso8601_now(), 0.0};
+    const unsigned jobs = fit_workers_to_descriptor_limit(
+        options.politeness.sequential ? 1U : options.politeness.jobs);
+    const RunInfo started{options.politeness.sequential ? "sequential" : "pool", jobs,
+                          iso8601_now(), 0.0};
     const RunClock clock;
     // The live progress bar, when main() set up a console for one; erased before the summary.
     ProgressCounters counters;
@@ -155,16 +138,17 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     std::optional<ListTotal> list_total; // the bar's total, counted ahead on its own thread
     if (console != nullptr) {
         bar.emplace(*console, counters);
-        list_total.emplace(lists, options.shard, counters, stop);
+        list_total.emplace(lists, options.input.shard, counters, stop);
     }
-    const DownloadContext ctx{settings, dir, clock, stop, &names, bar ? &counters : nullptr};
-    const Shared shared{lists, names, sink, ctx, curl_share, options.shard};
+    const DownloadContext ctx{options.transfer,         dir, clock, stop, &names,
+                              bar ? &counters : nullptr};
+    const Shared shared{lists, names, sink, ctx, curl_share, options.input.shard};
 
     // 2. The pipeline: list -> tasks -> (queue -> workers ->) download -> sink.
-    if (options.sequential) {
+    if (options.politeness.sequential) {
         run_sequential(shared);
     } else {
-        run_pool(shared, jobs, options.per_host);
+        run_pool(shared, jobs, options.politeness.per_host);
     }
     bar.reset();
     sink.finish(); // the outputs get the results still waiting for their turn

@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "imgfetch/cli/options.hpp"
 #include "support/images.hpp"
@@ -60,6 +63,53 @@ TEST_F(Cli, HelpDocumentsTheOptionsAndExitCodes) {
                              "--any-type", "Exit codes:", "usage error"}) {
         EXPECT_NE(result.out.find(text), std::string::npos) << text;
     }
+}
+
+// The options are registered group by group (cli/command_line.cpp); --help keeps one fixed
+// order, the one users and the man page know.
+TEST_F(Cli, HelpListsTheOptionsInTheirFixedOrder) {
+    const auto result = run_imgfetch({"--help"}, temp.path());
+    ASSERT_EQ(result.exit_code, 0);
+
+    std::vector<std::string> listed;
+    std::istringstream lines(result.out);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("  -", 0) == 0 || line.rfind("  LIST", 0) == 0) {
+            listed.push_back(line.substr(2, line.find(' ', 2) - 2));
+        }
+    }
+    const std::vector<std::string> expected{"LIST",
+                                            "-h,--help",
+                                            "-V,--version",
+                                            "-o,--output,--output-dir",
+                                            "-j,--jobs",
+                                            "--sequential",
+                                            "--any-type",
+                                            "-q,--quiet",
+                                            "-v,--verbose",
+                                            "--log-file",
+                                            "--report",
+                                            "--connect-timeout",
+                                            "--stall-timeout",
+                                            "--timeout",
+                                            "--retries",
+                                            "--retry-delay",
+                                            "--retry-max-wait",
+                                            "--max-size",
+                                            "--cacert",
+                                            "-k,--insecure",
+                                            "--content-disposition",
+                                            "--existing",
+                                            "--failed-list",
+                                            "--checksum",
+                                            "--no-progress",
+                                            "--timeline",
+                                            "--per-host",
+                                            "--limit-rate",
+                                            "--shard",
+                                            "--shards",
+                                            "--config"};
+    EXPECT_EQ(listed, expected) << result.out;
 }
 
 TEST_F(Cli, VersionPrintsTheVersion) {
@@ -224,10 +274,10 @@ TEST(ParseCommandLine, DefaultsMatchTheDocumentation) {
     const auto parsed = parse_command_line(2, argv, true);
 
     ASSERT_TRUE(parsed.options);
-    EXPECT_EQ(parsed.options->jobs, 8U);
-    EXPECT_EQ(parsed.options->output_dir, "images");
-    EXPECT_FALSE(parsed.options->sequential);
-    EXPECT_EQ(parsed.options->lists, std::vector<std::string>{"urls.txt"});
+    EXPECT_EQ(parsed.options->politeness.jobs, 8U);
+    EXPECT_EQ(parsed.options->outputs.output_dir, "images");
+    EXPECT_FALSE(parsed.options->politeness.sequential);
+    EXPECT_EQ(parsed.options->input.lists, std::vector<std::string>{"urls.txt"});
 }
 
 TEST(ParseCommandLine, NoListOnATerminalIsAUsageError) {

@@ -77,15 +77,15 @@ std::string write_config(const TempDir& dir, const std::string& text) {
 
 TEST(Config, DefaultsApplyWhenNothingIsSet) {
     const Options options = parse_ok({});
-    EXPECT_EQ(options.jobs, 8U);
-    EXPECT_EQ(options.output_dir, "images");
-    EXPECT_EQ(options.existing, ExistingPolicy::skip);
-    EXPECT_FALSE(options.checksum_sha256);
-    EXPECT_TRUE(options.progress);
-    EXPECT_EQ(options.per_host, 0U);
-    EXPECT_EQ(options.limit_rate, 0U);
-    EXPECT_FALSE(options.shard);
-    EXPECT_EQ(options.config_file, "");
+    EXPECT_EQ(options.politeness.jobs, 8U);
+    EXPECT_EQ(options.outputs.output_dir, "images");
+    EXPECT_EQ(options.transfer.existing, ExistingPolicy::skip);
+    EXPECT_FALSE(options.transfer.checksum_sha256);
+    EXPECT_TRUE(options.logging.progress);
+    EXPECT_EQ(options.politeness.per_host, 0U);
+    EXPECT_EQ(options.transfer.limit_rate, 0U);
+    EXPECT_FALSE(options.input.shard);
+    EXPECT_EQ(options.input.config_file, "");
 }
 
 TEST(Config, FileSetsOptionsByTheirLongNames) {
@@ -98,13 +98,13 @@ TEST(Config, FileSetsOptionsByTheirLongNames) {
                                                  "limit-rate = \"64k\"\n"
                                                  "quiet = true\n");
     const Options options = parse_ok({"--config", config});
-    EXPECT_EQ(options.jobs, 3U);
-    EXPECT_EQ(options.output_dir, "/srv/images");
-    EXPECT_EQ(options.existing, ExistingPolicy::update);
-    EXPECT_EQ(options.retry_max_wait_s, 5.0);
-    EXPECT_EQ(options.limit_rate, 64U * 1024);
-    EXPECT_TRUE(options.quiet);
-    EXPECT_EQ(options.config_file, config);
+    EXPECT_EQ(options.politeness.jobs, 3U);
+    EXPECT_EQ(options.outputs.output_dir, "/srv/images");
+    EXPECT_EQ(options.transfer.existing, ExistingPolicy::update);
+    EXPECT_EQ(options.transfer.retry_max_wait_s, 5.0);
+    EXPECT_EQ(options.transfer.limit_rate, 64U * 1024);
+    EXPECT_TRUE(options.logging.quiet);
+    EXPECT_EQ(options.input.config_file, config);
 }
 
 TEST(Config, EnvironmentBeatsTheFile) {
@@ -113,8 +113,8 @@ TEST(Config, EnvironmentBeatsTheFile) {
     ScopedEnv env;
     env.set("IMGFETCH_JOBS", "5");
     const Options options = parse_ok({"--config", config});
-    EXPECT_EQ(options.jobs, 5U);    // environment over file
-    EXPECT_EQ(options.retries, 7U); // the file still fills what the environment leaves
+    EXPECT_EQ(options.politeness.jobs, 5U);  // environment over file
+    EXPECT_EQ(options.transfer.retries, 7U); // the file still fills what the environment leaves
 }
 
 TEST(Config, CommandLineBeatsTheEnvironmentAndTheFile) {
@@ -124,8 +124,8 @@ TEST(Config, CommandLineBeatsTheEnvironmentAndTheFile) {
     env.set("IMGFETCH_JOBS", "5");
     env.set("IMGFETCH_EXISTING", "overwrite");
     const Options options = parse_ok({"--config", config, "-j", "2", "--existing", "skip"});
-    EXPECT_EQ(options.jobs, 2U);
-    EXPECT_EQ(options.existing, ExistingPolicy::skip);
+    EXPECT_EQ(options.politeness.jobs, 2U);
+    EXPECT_EQ(options.transfer.existing, ExistingPolicy::skip);
 }
 
 TEST(Config, EveryLongOptionHasAnEnvironmentVariable) {
@@ -144,42 +144,43 @@ TEST(Config, EveryLongOptionHasAnEnvironmentVariable) {
     env.set("IMGFETCH_NO_PROGRESS", "1");
     env.set("IMGFETCH_INSECURE", "true");
     const Options options = parse_ok({});
-    EXPECT_EQ(options.output_dir, "out");
-    EXPECT_EQ(options.jobs, 4U);
-    EXPECT_EQ(options.retry_delay_s, 0.5);
-    EXPECT_EQ(options.max_size, 2U * 1024 * 1024);
-    EXPECT_EQ(options.existing, ExistingPolicy::update);
-    EXPECT_TRUE(options.checksum_sha256);
-    EXPECT_EQ(options.timeline_file, "run.svg");
-    EXPECT_EQ(options.failed_list_file, "failed.txt");
-    EXPECT_EQ(options.per_host, 2U);
-    EXPECT_EQ(options.limit_rate, 1024U * 1024);
-    ASSERT_TRUE(options.shard);
-    EXPECT_EQ(options.shard->index, 1U);
-    EXPECT_EQ(options.shard->count, 4U);
-    EXPECT_FALSE(options.progress);
-    EXPECT_TRUE(options.insecure);
+    EXPECT_EQ(options.outputs.output_dir, "out");
+    EXPECT_EQ(options.politeness.jobs, 4U);
+    EXPECT_EQ(options.transfer.retry_delay_s, 0.5);
+    EXPECT_EQ(options.transfer.max_size, 2U * 1024 * 1024);
+    EXPECT_EQ(options.transfer.existing, ExistingPolicy::update);
+    EXPECT_TRUE(options.transfer.checksum_sha256);
+    EXPECT_EQ(options.outputs.timeline_file, "run.svg");
+    EXPECT_EQ(options.outputs.failed_list_file, "failed.txt");
+    EXPECT_EQ(options.politeness.per_host, 2U);
+    EXPECT_EQ(options.transfer.limit_rate, 1024U * 1024);
+    ASSERT_TRUE(options.input.shard);
+    EXPECT_EQ(options.input.shard->index, 1U);
+    EXPECT_EQ(options.input.shard->count, 4U);
+    EXPECT_FALSE(options.logging.progress);
+    EXPECT_TRUE(options.transfer.insecure);
 }
 
 // -o has two long names, --output and --output-dir (curl's): each works everywhere.
 TEST(Config, OutputDirIsAcceptedWhereverOutputIs) {
-    EXPECT_EQ(parse_ok({"--output-dir", "cli"}).output_dir, "cli");
+    EXPECT_EQ(parse_ok({"--output-dir", "cli"}).outputs.output_dir, "cli");
 
     const TempDir dir;
     const std::string config = write_config(dir, "output-dir = \"/srv/from-file\"\n");
-    EXPECT_EQ(parse_ok({"--config", config}).output_dir, "/srv/from-file");
+    EXPECT_EQ(parse_ok({"--config", config}).outputs.output_dir, "/srv/from-file");
 
     ScopedEnv env;
     env.set("IMGFETCH_OUTPUT_DIR", "from-env");
-    EXPECT_EQ(parse_ok({"--config", config}).output_dir, "from-env"); // environment over file
-    EXPECT_EQ(parse_ok({"-o", "cli"}).output_dir, "cli");             // command line over both
+    EXPECT_EQ(parse_ok({"--config", config}).outputs.output_dir,
+              "from-env");                                        // environment over file
+    EXPECT_EQ(parse_ok({"-o", "cli"}).outputs.output_dir, "cli"); // command line over both
 }
 
 TEST(Config, BothOutputVariablesMustAgree) {
     ScopedEnv env;
     env.set("IMGFETCH_OUTPUT", "one");
     env.set("IMGFETCH_OUTPUT_DIR", "one");
-    EXPECT_EQ(parse_ok({}).output_dir, "one");
+    EXPECT_EQ(parse_ok({}).outputs.output_dir, "one");
 
     env.set("IMGFETCH_OUTPUT_DIR", "two");
     const Parsed parsed = parse({});
@@ -194,14 +195,14 @@ TEST(Config, FlagVariablesAcceptFalseValues) {
     env.set("IMGFETCH_QUIET", "0");
     env.set("IMGFETCH_INSECURE", "false");
     const Options options = parse_ok({});
-    EXPECT_FALSE(options.quiet);
-    EXPECT_FALSE(options.insecure);
+    EXPECT_FALSE(options.logging.quiet);
+    EXPECT_FALSE(options.transfer.insecure);
 }
 
 TEST(Config, EmptyVariablesAreIgnored) {
     ScopedEnv env;
     env.set("IMGFETCH_JOBS", "");
-    EXPECT_EQ(parse_ok({}).jobs, 8U);
+    EXPECT_EQ(parse_ok({}).politeness.jobs, 8U);
 }
 
 TEST(Config, ImgfetchConfigNamesTheFile) {
@@ -210,8 +211,8 @@ TEST(Config, ImgfetchConfigNamesTheFile) {
     ScopedEnv env;
     env.set("IMGFETCH_CONFIG", config);
     const Options options = parse_ok({});
-    EXPECT_EQ(options.jobs, 6U);
-    EXPECT_EQ(options.config_file, config);
+    EXPECT_EQ(options.politeness.jobs, 6U);
+    EXPECT_EQ(options.input.config_file, config);
 }
 
 TEST(Config, MissingFileIsAUsageError) {
@@ -263,8 +264,8 @@ TEST(Config, ListsAreNotTakenFromTheEnvironment) {
     ScopedEnv env;
     env.set("IMGFETCH_LIST", "other.txt");
     const Options options = parse_ok({});
-    ASSERT_EQ(options.lists.size(), 1U);
-    EXPECT_EQ(options.lists[0], "urls.txt");
+    ASSERT_EQ(options.input.lists.size(), 1U);
+    EXPECT_EQ(options.input.lists[0], "urls.txt");
 }
 
 // --- through the real executable ----------------------------------------------------------

@@ -17,6 +17,7 @@
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -75,7 +76,7 @@ protected:
 
     TempDir temp;
     OutputDir dir{(temp / "out").string()};
-    DownloadSettings settings;
+    TransferOptions settings = test::plain_transfer();
     RunClock clock;
     CurlSession session;
 };

@@ -156,14 +156,14 @@ protected:
 
     Options options_for(const std::string& list, const std::string& out) {
         Options options;
-        options.lists = {list};
-        options.output_dir = (temp / out).string();
-        options.report_file = (temp / (out + ".json")).string();
-        options.cacert = certificate.cert_path().string();
-        options.jobs = 2;
-        options.retries = 0; // a failure must show, not be retried away
-        options.connect_timeout_s = 5;
-        options.progress = false;
+        options.input.lists = {list};
+        options.outputs.output_dir = (temp / out).string();
+        options.outputs.report_file = (temp / (out + ".json")).string();
+        options.transfer.cacert = certificate.cert_path().string();
+        options.politeness.jobs = 2;
+        options.transfer.retries = 0; // a failure must show, not be retried away
+        options.transfer.connect_timeout_s = 5;
+        options.logging.progress = false;
         return options;
     }
 

@@ -31,6 +31,7 @@
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -293,7 +294,7 @@ protected:
     TestServer server;
     TempDir temp;
     OutputDir dir{(temp / "out").string()};
-    DownloadSettings settings;
+    TransferOptions settings = test::plain_transfer();
     RunClock clock;
     CurlSession session;
 };
@@ -302,9 +303,9 @@ protected:
 class ResilienceRun : public ::testing::Test {
 protected:
     ResilienceRun() {
-        options.output_dir = (temp / "out").string();
-        options.report_file = (temp / "report.json").string();
-        options.retry_delay_s = 0.01;
+        options.outputs.output_dir = (temp / "out").string();
+        options.outputs.report_file = (temp / "report.json").string();
+        options.transfer.retry_delay_s = 0.01;
     }
 
     void serve_images() {
@@ -641,9 +642,9 @@ TEST_F(RetriesInARun, ARetryWaitDoesNotHoldUpTheOtherWorkers) {
     for (int i = 0; i < 6; ++i) {
         urls.push_back(server.url("/img/" + std::to_string(i) + ".png"));
     }
-    options.lists = {write_list(urls)};
-    options.retry_delay_s = 4;
-    options.jobs = 2; // while one worker waits 2+ s, the other must take all six images
+    options.input.lists = {write_list(urls)};
+    options.transfer.retry_delay_s = 4;
+    options.politeness.jobs = 2; // while one worker waits 2+ s, the other must take all six images
 
     EXPECT_EQ(run(options), 0);
 
@@ -664,8 +665,8 @@ TEST_F(RetriesInARun, TheReportCountsEveryAttempt) {
     serve_images();
     Arrivals arrivals;
     serve_flaky(server, "/busy.png", 503, 100, arrivals);
-    options.lists = {write_list({server.url("/busy.png"), server.url("/img/1.png")})};
-    options.retries = 2;
+    options.input.lists = {write_list({server.url("/busy.png"), server.url("/img/1.png")})};
+    options.transfer.retries = 2;
 
     EXPECT_EQ(run(options), 1);
 
@@ -681,8 +682,8 @@ TEST_F(RetriesInARun, TheReportCountsEveryAttempt) {
 TEST_F(RetriesInARun, SequentialModeRetriesToo) {
     Arrivals arrivals;
     serve_flaky(server, "/a.png", 500, 1, arrivals);
-    options.lists = {write_list({server.url("/a.png")})};
-    options.sequential = true;
+    options.input.lists = {write_list({server.url("/a.png")})};
+    options.politeness.sequential = true;
 
     EXPECT_EQ(run(options), 0);
 
@@ -696,9 +697,9 @@ TEST(RetryOptions, DefaultToThreeRetriesOneSecondAndAOneMinuteCap) {
     const auto parsed = parse_command_line(2, argv, true);
 
     ASSERT_TRUE(parsed.options);
-    EXPECT_EQ(parsed.options->retries, 3U);
-    EXPECT_EQ(parsed.options->retry_delay_s, 1.0);
-    EXPECT_EQ(parsed.options->retry_max_wait_s, 60.0);
+    EXPECT_EQ(parsed.options->transfer.retries, 3U);
+    EXPECT_EQ(parsed.options->transfer.retry_delay_s, 1.0);
+    EXPECT_EQ(parsed.options->transfer.retry_max_wait_s, 60.0);
 }
 
 TEST(RetryOptions, AreParsedFromTheCommandLine) {
@@ -707,10 +708,10 @@ TEST(RetryOptions, AreParsedFromTheCommandLine) {
     const auto parsed = parse_command_line(10, argv, true);
 
     ASSERT_TRUE(parsed.options);
-    EXPECT_EQ(parsed.options->retries, 5U);
-    EXPECT_EQ(parsed.options->retry_delay_s, 0.25);
-    EXPECT_EQ(parsed.options->retry_max_wait_s, 7.5);
-    EXPECT_EQ(parsed.options->timeout_s, 12.0);
+    EXPECT_EQ(parsed.options->transfer.retries, 5U);
+    EXPECT_EQ(parsed.options->transfer.retry_delay_s, 0.25);
+    EXPECT_EQ(parsed.options->transfer.retry_max_wait_s, 7.5);
+    EXPECT_EQ(parsed.options->transfer.timeout_s, 12.0);
 }
 
 TEST(RetryOptions, NegativeOrMalformedValuesAreUsageErrors) {
@@ -725,10 +726,10 @@ TEST(RetryOptions, NegativeOrMalformedValuesAreUsageErrors) {
 TEST_F(ResilienceCli, TheRetriesOptionSetsTheNumberOfExtraAttempts) {
     Arrivals arrivals;
     serve_flaky(server, "/busy.png", 503, 100, arrivals);
-    const auto result = test::run_imgfetch({write_list({server.url("/busy.png")}), "-o",
-                                            options.output_dir, "--report", options.report_file,
-                                            "--retries", "1", "--retry-delay", "0.01"},
-                                           temp.path());
+    const auto result = test::run_imgfetch(
+        {write_list({server.url("/busy.png")}), "-o", options.outputs.output_dir, "--report",
+         options.outputs.report_file, "--retries", "1", "--retry-delay", "0.01"},
+        temp.path());
 
     EXPECT_EQ(result.exit_code, 1) << result.err;
     EXPECT_EQ(report()["files"][0]["attempts"], 2);
@@ -740,8 +741,8 @@ TEST_F(ResilienceCli, RetriesThreeTimesByDefault) {
     Arrivals arrivals;
     serve_flaky(server, "/busy.png", 503, 100, arrivals);
     const auto result =
-        test::run_imgfetch({write_list({server.url("/busy.png")}), "-o", options.output_dir,
-                            "--report", options.report_file, "--retry-delay", "0.01"},
+        test::run_imgfetch({write_list({server.url("/busy.png")}), "-o", options.outputs.output_dir,
+                            "--report", options.outputs.report_file, "--retry-delay", "0.01"},
                            temp.path());
 
     EXPECT_EQ(result.exit_code, 1) << result.err;
@@ -753,7 +754,7 @@ TEST_F(ResilienceCli, TheRetryDelaySetsTheFirstBackoff) {
     Arrivals arrivals;
     serve_flaky(server, "/busy.png", 503, 1, arrivals);
     const auto result =
-        test::run_imgfetch({write_list({server.url("/busy.png")}), "-o", options.output_dir,
+        test::run_imgfetch({write_list({server.url("/busy.png")}), "-o", options.outputs.output_dir,
                             "--retries", "1", "--retry-delay", "0.5"},
                            temp.path());
 
@@ -767,10 +768,10 @@ TEST_F(ResilienceCli, TheRetryMaxWaitCapsTheServersRetryAfter) {
     serve_flaky(server, "/later.png", 503, 1, arrivals, "30");
     const auto start = SteadyClock::now();
 
-    const auto result =
-        test::run_imgfetch({write_list({server.url("/later.png")}), "-o", options.output_dir,
-                            "--retries", "1", "--retry-max-wait", "0.2"},
-                           temp.path());
+    const auto result = test::run_imgfetch({write_list({server.url("/later.png")}), "-o",
+                                            options.outputs.output_dir, "--retries", "1",
+                                            "--retry-max-wait", "0.2"},
+                                           temp.path());
 
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(arrivals.count(), 2U);
@@ -849,10 +850,10 @@ TEST_F(TimeoutsInARun, ASilentServerDoesNotHoldUpTheRestOfThePool) {
     for (int i = 0; i < 4; ++i) {
         urls.push_back(server.url("/img/" + std::to_string(i) + ".png"));
     }
-    options.lists = {write_list(urls)};
-    options.jobs = 2;
-    options.stall_timeout_s = 1;
-    options.retries = 0;
+    options.input.lists = {write_list(urls)};
+    options.politeness.jobs = 2;
+    options.transfer.stall_timeout_s = 1;
+    options.transfer.retries = 0;
     const auto start = SteadyClock::now();
 
     EXPECT_EQ(run(options), 1);
@@ -981,18 +982,18 @@ TEST_F(ResilienceCli, MaxSizeAcceptsAUnitSuffix) {
 
     const auto result =
         test::run_imgfetch({write_list({server.url("/big.png"), server.url("/small.png")}), "-o",
-                            options.output_dir, "--max-size", "10k"},
+                            options.outputs.output_dir, "--max-size", "10k"},
                            temp.path());
 
     EXPECT_EQ(result.exit_code, 1) << result.err;
     EXPECT_TRUE(contains(result.err, "larger than --max-size (10240 bytes)")) << result.err;
-    EXPECT_EQ(list_dir(options.output_dir), std::vector<std::string>{"small.png"});
+    EXPECT_EQ(list_dir(options.outputs.output_dir), std::vector<std::string>{"small.png"});
 }
 
 TEST_F(ResilienceCli, AMalformedMaxSizeIsAUsageError) {
     for (const char* bad : {"10x", "k", "-5", "99999999999999999999"}) {
         const auto result =
-            test::run_imgfetch({"--max-size", bad, "-o", options.output_dir}, temp.path());
+            test::run_imgfetch({"--max-size", bad, "-o", options.outputs.output_dir}, temp.path());
         EXPECT_EQ(result.exit_code, 2) << bad;
     }
 }

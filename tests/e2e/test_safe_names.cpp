@@ -106,10 +106,10 @@ protected:
 
     Options options_for(const std::string& list) {
         Options options;
-        options.lists = {list};
-        options.output_dir = dir.string();
-        options.report_file = (temp / "report.json").string();
-        options.retries = 0;
+        options.input.lists = {list};
+        options.outputs.output_dir = dir.string();
+        options.outputs.report_file = (temp / "report.json").string();
+        options.transfer.retries = 0;
         return options;
     }
 
@@ -216,7 +216,7 @@ TEST_F(SafeNames, TheNameComesFromTheListedUrlNeverFromARedirectTarget) {
 
 TEST_F(SafeNames, AContentDispositionOnARedirectResponseIsIgnored) {
     Options options = options_for(write_list(server.url("/redirect/listed.png") + "\n"));
-    options.content_disposition = true;
+    options.transfer.content_disposition = true;
 
     EXPECT_EQ(run(options), 0);
 
@@ -225,7 +225,7 @@ TEST_F(SafeNames, AContentDispositionOnARedirectResponseIsIgnored) {
 
 TEST_F(SafeNames, ContentDispositionWithAPathSavesItsBaseNameInsideDir) {
     Options options = options_for(write_list(server.url("/cd/0.png") + "\n"));
-    options.content_disposition = true;
+    options.transfer.content_disposition = true;
 
     EXPECT_EQ(run(options), 0);
 
@@ -237,7 +237,7 @@ TEST_F(SafeNames, ContentDispositionWithAPathSavesItsBaseNameInsideDir) {
 
 TEST_F(SafeNames, ContentDispositionExtendedFilenameWinsOverThePlainOne) {
     Options options = options_for(write_list(server.url("/cd/1.png") + "\n"));
-    options.content_disposition = true;
+    options.transfer.content_disposition = true;
 
     EXPECT_EQ(run(options), 0);
 
@@ -246,7 +246,7 @@ TEST_F(SafeNames, ContentDispositionExtendedFilenameWinsOverThePlainOne) {
 
 TEST_F(SafeNames, ContentDispositionControlCharactersAreSanitized) {
     Options options = options_for(write_list(server.url("/cd/4.png") + "\n"));
-    options.content_disposition = true;
+    options.transfer.content_disposition = true;
 
     EXPECT_EQ(run(options), 0);
 
@@ -267,8 +267,8 @@ TEST_F(SafeNames, ServersGivingTheSameFilenameGetUniqueNames) {
     Options options =
         options_for(write_list(server.url("/n/same.png") + "\n" + server.url("/cd/2.png") + "\n" +
                                server.url("/cd/3.png") + "\n"));
-    options.content_disposition = true;
-    options.jobs = 2;
+    options.transfer.content_disposition = true;
+    options.politeness.jobs = 2;
 
     EXPECT_EQ(run(options), 0);
 
@@ -318,7 +318,7 @@ TEST_F(SafeNames, CredentialsOfOneUrlAreNotSentWithTheNextOnTheSameSession) {
     Options options =
         options_for(write_list("http://user:secret@127.0.0.1:" + std::to_string(server.port()) +
                                "/auth/1.png\n" + server.url("/auth/2.png") + "\n"));
-    options.sequential = true; // one libcurl handle, one keep-alive connection
+    options.politeness.sequential = true; // one libcurl handle, one keep-alive connection
 
     EXPECT_EQ(run(options), 1);
 

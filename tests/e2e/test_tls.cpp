@@ -14,6 +14,7 @@
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
 #include "support/tls_fixture.hpp"
+#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -59,7 +60,7 @@ protected:
     TlsTestServer tls{certificate};
     TestServer http; // for redirects to https; starts only when a test uses it
     OutputDir dir{(temp / "out").string()};
-    DownloadSettings settings;
+    TransferOptions settings = test::plain_transfer();
     RunClock clock;
     // Last: destroyed first, so its keep-alive connections close before the servers stop
     // (httplib would otherwise wait out its 5 s keep-alive timeout).

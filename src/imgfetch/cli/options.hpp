@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "imgfetch/list/shard.hpp"
@@ -17,41 +16,66 @@ enum class ExistingPolicy {
     update,    // conditional GET: 304 keeps it (not_modified), 200 replaces it
 };
 
-// Everything the command line decides, parsed once and then passed around by const&.
-struct Options {
+// Every default below is the command line's default, and is written only here: CLI11 binds
+// these fields directly, and each stage reads its group by const reference. A test that
+// wants another value sets that field by name.
+
+// Where the URLs come from.
+struct InputOptions {
     std::vector<std::string> lists; // URL list files in order; "-" is standard input
-    std::string output_dir = "images";
-    unsigned jobs = 8;            // worker threads in pool mode (1..512)
-    bool sequential = false;      // no pool, no queue: the main thread downloads in order
-    bool any_type = false;        // keep non-image bodies too
-    bool quiet = false;           // errors only
-    bool verbose = false;         // debug output
-    std::string log_file;         // also log to this file when not empty
-    std::string report_file;      // JSON report path when not empty
-    long connect_timeout_s = 10;  // seconds to establish a connection
-    long stall_timeout_s = 30;    // abort when no byte arrives for this long
-    double timeout_s = 0;         // whole-attempt limit in seconds; 0 = none
-    unsigned retries = 3;         // extra attempts after a transient failure
-    double retry_delay_s = 1;     // first backoff delay; doubles per attempt
-    double retry_max_wait_s = 60; // cap on any single wait, Retry-After included
+    std::optional<Shard> shard;     // keep only this shard's URLs
+    std::string config_file;        // the --config file that was read, if any
+};
+
+// How each download behaves; download_link() reads this (DownloadContext::settings).
+struct TransferOptions {
+    bool any_type = false;                           // keep non-image bodies too
+    long connect_timeout_s = 10;                     // seconds to establish a connection
+    long stall_timeout_s = 30;                       // abort when no byte arrives for this long
+    double timeout_s = 0;                            // whole-attempt limit in seconds; 0 = none
+    unsigned retries = 3;                            // extra attempts after a transient failure
+    double retry_delay_s = 1;                        // first backoff delay; doubles per attempt
+    double retry_max_wait_s = 60;                    // cap on any single wait, Retry-After included
     std::uint64_t max_size = std::uint64_t{1} << 30; // bytes per file; 0 = no limit
     std::string cacert;                              // CA bundle for https; empty = system default
     bool insecure = false;                           // skip TLS certificate verification
     bool content_disposition = false;                // name files after the server's filename
     ExistingPolicy existing = ExistingPolicy::skip;  // a file already at the target path
-    std::string failed_list_file; // write the failed URLs here, in list format, when not empty
-    bool checksum_sha256 = false; // add each file's SHA-256 to the report
-    bool progress = true;         // live progress bar when stderr is a TTY (--no-progress)
-    std::string timeline_file;    // SVG Gantt chart of the run when not empty
-    unsigned per_host = 0;        // concurrent transfers per host name; 0 = no cap
-    std::uint64_t limit_rate = 0; // bytes per second per transfer; 0 = no limit
-    std::optional<Shard> shard;   // keep only this shard's URLs
-    std::string config_file;      // the --config file that was read, if any
+    bool checksum_sha256 = false;                    // hash each saved file while it streams
+    std::uint64_t limit_rate = 0;                    // bytes per second per transfer; 0 = no limit
 };
 
-// Pure: "1500", "10k", "2M", "1G" (powers of 1024, case-insensitive, optional trailing "B"
-// or "iB") -> bytes. Nothing for malformed or overflowing input.
-std::optional<std::uint64_t> parse_size(std::string_view text);
+// How hard the run presses on servers: workers, or none, and a cap per host.
+struct PolitenessOptions {
+    unsigned jobs = 8;       // worker threads in pool mode (1..512)
+    bool sequential = false; // no pool, no queue: the main thread downloads in order
+    unsigned per_host = 0;   // concurrent transfers per host name; 0 = no cap
+};
+
+// Where the files and the run's records go.
+struct OutputOptions {
+    std::string output_dir = "images";
+    std::string report_file;      // JSON report path when not empty
+    std::string timeline_file;    // SVG Gantt chart of the run when not empty
+    std::string failed_list_file; // write the failed URLs here, in list format, when not empty
+};
+
+// What the terminal and the log show.
+struct LoggingOptions {
+    bool quiet = false;   // errors only
+    bool verbose = false; // debug output
+    std::string log_file; // also log to this file when not empty
+    bool progress = true; // live progress bar when stderr is a TTY (--no-progress)
+};
+
+// Everything the command line decides, parsed once and then passed around by const&.
+struct Options {
+    InputOptions input;
+    TransferOptions transfer;
+    PolitenessOptions politeness;
+    OutputOptions outputs;
+    LoggingOptions logging;
+};
 
 // The outcome of parsing: either options to run with, or an exit code to leave with at once
 // (after --help, --version or a usage error, whose text has already been printed).
@@ -60,8 +84,8 @@ struct ParsedCommandLine {
     int exit_code = 0;
 };
 
-// Parses argv with CLI11. Prints help/version/errors itself. Never throws.
-// `stdin_is_tty` decides whether "no LIST" may mean standard input.
+// Parses argv with CLI11 (cli/command_line.cpp). Prints help/version/errors itself. Never
+// throws. `stdin_is_tty` decides whether "no LIST" may mean standard input.
 ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool stdin_is_tty);
 
 } // namespace imgfetch

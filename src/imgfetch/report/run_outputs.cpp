@@ -6,17 +6,17 @@
 
 namespace imgfetch {
 
-RunOutputs::RunOutputs(const Options& options) : m_options(options) {
-    if (!options.report_file.empty()) {
-        check_report_writable(options.report_file);
+RunOutputs::RunOutputs(const OutputOptions& outputs) : m_outputs(outputs) {
+    if (!outputs.report_file.empty()) {
+        check_report_writable(outputs.report_file);
         m_report.emplace();
     }
-    if (!options.timeline_file.empty()) {
-        check_timeline_writable(options.timeline_file);
+    if (!outputs.timeline_file.empty()) {
+        check_timeline_writable(outputs.timeline_file);
         m_timeline.emplace();
     }
-    if (!options.failed_list_file.empty()) {
-        check_failed_list_writable(options.failed_list_file);
+    if (!outputs.failed_list_file.empty()) {
+        check_failed_list_writable(outputs.failed_list_file);
         m_failed_list.emplace();
     }
 }
@@ -47,13 +47,13 @@ void RunOutputs::write(const RunInfo& info, const Summary& summary, bool interru
         }
     };
     if (m_failed_list) {
-        attempt([&] { m_failed_list->write(m_options.failed_list_file, interrupted); });
+        attempt([&] { m_failed_list->write(m_outputs.failed_list_file, interrupted); });
     }
     if (m_timeline) {
-        attempt([&] { m_timeline->write(m_options.timeline_file, info); });
+        attempt([&] { m_timeline->write(m_outputs.timeline_file, info); });
     }
     if (m_report) {
-        attempt([&] { m_report->write(m_options.report_file, info, summary); });
+        attempt([&] { m_report->write(m_outputs.report_file, info, summary); });
     }
     if (first_error) {
         throw *first_error;

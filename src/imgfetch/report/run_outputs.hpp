@@ -17,7 +17,7 @@ namespace imgfetch {
 class RunOutputs final : public ResultConsumer {
 public:
     // Throws SetupError (exit code 2) when one of them could not be written at the end.
-    explicit RunOutputs(const Options& options);
+    explicit RunOutputs(const OutputOptions& outputs);
 
     // True when the run writes any of them.
     bool any() const { return m_report || m_timeline || m_failed_list; }
@@ -30,7 +30,7 @@ public:
     void write(const RunInfo& info, const Summary& summary, bool interrupted) const;
 
 private:
-    const Options& m_options;
+    const OutputOptions& m_outputs;
     std::optional<FailedListWriter> m_failed_list;
     std::optional<TimelineRecorder> m_timeline;
     std::optional<JsonReportWriter> m_report;

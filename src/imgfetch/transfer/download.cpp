@@ -441,7 +441,7 @@ struct Transfer {
 };
 
 void configure(CURL* easy, CurlSession::Handle& handle, const Task& task,
-               const DownloadSettings& settings, Transfer& transfer) {
+               const TransferOptions& settings, Transfer& transfer) {
     handle.error_buffer[0] = '\0';
     curl_easy_setopt(easy, CURLOPT_URL, task.url.c_str());
     curl_easy_setopt(easy, CURLOPT_SHARE, handle.share);

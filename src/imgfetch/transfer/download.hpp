@@ -19,28 +19,10 @@ class NameRegistry;
 class OutputDir;
 struct ProgressCounters;
 
-// How every download of a run behaves.
-struct DownloadSettings {
-    bool any_type = false; // keep bodies that are not images
-    long connect_timeout_s = 10;
-    long stall_timeout_s = 30;  // fail when no byte arrives for this long
-    double timeout_s = 0;       // whole attempt; 0 = none
-    std::uint64_t max_size = 0; // bytes; 0 = no limit
-    std::string cacert;         // empty = system CA store
-    bool insecure = false;
-    bool content_disposition = false;
-    unsigned retries = 0;
-    double retry_delay_s = 1;
-    double retry_max_wait_s = 60;
-    ExistingPolicy existing = ExistingPolicy::overwrite; // the command line's default is skip
-    bool checksum_sha256 = false;                        // hash each saved file while it streams
-    std::uint64_t limit_rate = 0; // bytes per second per transfer; 0 = no limit
-};
-
 // What all downloads of a run share. The references are read-only while workers run, or
 // thread-safe themselves (NameRegistry, CurlShare, the stop token), so no lock is needed here.
 struct DownloadContext {
-    const DownloadSettings& settings;
+    const TransferOptions& settings; // the command line's transfer group, never copied
     const OutputDir& dir;
     const RunClock& clock;
     std::stop_token stop;                 // requested on SIGINT/SIGTERM: abort, take no new work

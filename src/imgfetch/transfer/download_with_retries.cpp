@@ -12,7 +12,7 @@ namespace imgfetch {
 
 TransferResult download_with_retries(CurlSession& session, const Task& task,
                                      const DownloadContext& ctx, unsigned worker) {
-    const DownloadSettings& settings = ctx.settings;
+    const TransferOptions& settings = ctx.settings;
     // Jitter source per thread: no shared state between workers.
     thread_local std::mt19937 generator{std::random_device{}()};
     std::uniform_real_distribution<double> jitter(0.0, 1.0);

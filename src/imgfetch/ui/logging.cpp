@@ -63,30 +63,30 @@ private:
 
 } // namespace
 
-std::shared_ptr<StatusLine> setup_logging(const Options& options) {
+std::shared_ptr<StatusLine> setup_logging(const LoggingOptions& logging) {
     // With a bar, the console goes through the StatusLine; without one, stderr is exactly what
     // spdlog's colour sink writes.
     std::shared_ptr<StatusLine> status_line;
     spdlog::sink_ptr console;
-    if (progress_bar_wanted(options, STDERR_FILENO)) {
+    if (progress_bar_wanted(logging, STDERR_FILENO)) {
         status_line = std::make_shared<StatusLine>(STDERR_FILENO);
         console = std::make_shared<StatusLineSink>(status_line);
     } else {
         console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     }
     console->set_pattern("imgfetch: %^%l%$: %v");
-    if (options.quiet) {
+    if (logging.quiet) {
         console->set_level(spdlog::level::err);
-    } else if (options.verbose) {
+    } else if (logging.verbose) {
         console->set_level(spdlog::level::debug);
     } else {
         console->set_level(spdlog::level::info);
     }
     std::vector<spdlog::sink_ptr> sinks{console};
 
-    if (!options.log_file.empty()) {
+    if (!logging.log_file.empty()) {
         try {
-            auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.log_file);
+            auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(logging.log_file);
             file->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [%t] %v");
             file->set_level(spdlog::level::debug);
             sinks.push_back(file);

@@ -14,6 +14,6 @@ class StatusLine;
 // When a progress bar is wanted (progress_bar_wanted(): stderr is a terminal, no -q, no
 // --no-progress), console lines go through the returned StatusLine, which keeps the bar below
 // them; pass it to run(). Otherwise returns null and stderr is spdlog's colour sink alone.
-std::shared_ptr<StatusLine> setup_logging(const Options& options);
+std::shared_ptr<StatusLine> setup_logging(const LoggingOptions& logging);
 
 } // namespace imgfetch

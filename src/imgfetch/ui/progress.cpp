@@ -161,8 +161,8 @@ std::optional<double> RateMeter::bytes_per_second() const {
     return static_cast<double>(received) / span.count();
 }
 
-bool progress_bar_wanted(const Options& options, int fd) {
-    if (!options.progress || options.quiet || ::isatty(fd) != 1) {
+bool progress_bar_wanted(const LoggingOptions& logging, int fd) {
+    if (!logging.progress || logging.quiet || ::isatty(fd) != 1) {
         return false;
     }
     // A dumb terminal (Emacs' shell, say) does not erase lines: "\x1b[K" would show as text.

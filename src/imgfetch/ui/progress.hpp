@@ -143,7 +143,7 @@ private:
 
 // Whether a run with `options` draws a progress bar on `fd`: it is a terminal, and neither
 // --no-progress nor -q was given.
-bool progress_bar_wanted(const Options& options, int fd);
+bool progress_bar_wanted(const LoggingOptions& logging, int fd);
 
 // The bottom line of a terminal, kept below the log output: the progress bar draws it, the
 // console log sink prints above it. Thread-safe: m_mutex guards m_line, m_shown and every

@@ -1,6 +1,7 @@
 // parse_size() from a table, and parse_command_line() for the reliability options: each
 // option's default, its accepted range and what happens just outside it (exit code 2).
 #include "imgfetch/cli/options.hpp"
+#include "imgfetch/cli/parse_size.hpp"
 
 #include <gtest/gtest.h>
 
@@ -119,22 +120,22 @@ void expect_usage_error(const std::vector<std::string>& args, const std::string&
 TEST(ParseCommandLine, ReliabilityDefaultsMatchTheDocumentation) {
     const Options options = parse_ok({});
 
-    EXPECT_EQ(options.retries, 3U);
-    EXPECT_EQ(options.retry_delay_s, 1.0);
-    EXPECT_EQ(options.retry_max_wait_s, 60.0);
-    EXPECT_EQ(options.timeout_s, 0.0);
-    EXPECT_EQ(options.max_size, k_gib);
-    EXPECT_EQ(options.cacert, "");
-    EXPECT_FALSE(options.insecure);
-    EXPECT_FALSE(options.content_disposition);
-    EXPECT_EQ(options.connect_timeout_s, 10);
-    EXPECT_EQ(options.stall_timeout_s, 30);
+    EXPECT_EQ(options.transfer.retries, 3U);
+    EXPECT_EQ(options.transfer.retry_delay_s, 1.0);
+    EXPECT_EQ(options.transfer.retry_max_wait_s, 60.0);
+    EXPECT_EQ(options.transfer.timeout_s, 0.0);
+    EXPECT_EQ(options.transfer.max_size, k_gib);
+    EXPECT_EQ(options.transfer.cacert, "");
+    EXPECT_FALSE(options.transfer.insecure);
+    EXPECT_FALSE(options.transfer.content_disposition);
+    EXPECT_EQ(options.transfer.connect_timeout_s, 10);
+    EXPECT_EQ(options.transfer.stall_timeout_s, 30);
 }
 
 TEST(ParseCommandLine, RetriesAcceptsZeroToOneHundred) {
-    EXPECT_EQ(parse_ok({"--retries", "0"}).retries, 0U);
-    EXPECT_EQ(parse_ok({"--retries", "7"}).retries, 7U);
-    EXPECT_EQ(parse_ok({"--retries=100"}).retries, 100U);
+    EXPECT_EQ(parse_ok({"--retries", "0"}).transfer.retries, 0U);
+    EXPECT_EQ(parse_ok({"--retries", "7"}).transfer.retries, 7U);
+    EXPECT_EQ(parse_ok({"--retries=100"}).transfer.retries, 100U);
 }
 
 TEST(ParseCommandLine, RetriesOutsideItsRangeIsAUsageError) {
@@ -146,36 +147,36 @@ TEST(ParseCommandLine, RetriesOutsideItsRangeIsAUsageError) {
 }
 
 TEST(ParseCommandLine, RetryDelayAcceptsFractionsOfASecondUpToAnHour) {
-    EXPECT_EQ(parse_ok({"--retry-delay", "0"}).retry_delay_s, 0.0);
-    EXPECT_EQ(parse_ok({"--retry-delay", "0.25"}).retry_delay_s, 0.25);
-    EXPECT_EQ(parse_ok({"--retry-delay", "3600"}).retry_delay_s, 3600.0);
+    EXPECT_EQ(parse_ok({"--retry-delay", "0"}).transfer.retry_delay_s, 0.0);
+    EXPECT_EQ(parse_ok({"--retry-delay", "0.25"}).transfer.retry_delay_s, 0.25);
+    EXPECT_EQ(parse_ok({"--retry-delay", "3600"}).transfer.retry_delay_s, 3600.0);
     expect_usage_error({"--retry-delay", "3601"}, "--retry-delay");
     expect_usage_error({"--retry-delay", "-0.5"}, "--retry-delay");
     expect_usage_error({"--retry-delay", "soon"}, "--retry-delay");
 }
 
 TEST(ParseCommandLine, RetryMaxWaitAcceptsZeroToADay) {
-    EXPECT_EQ(parse_ok({"--retry-max-wait", "0"}).retry_max_wait_s, 0.0);
-    EXPECT_EQ(parse_ok({"--retry-max-wait", "2.5"}).retry_max_wait_s, 2.5);
-    EXPECT_EQ(parse_ok({"--retry-max-wait", "86400"}).retry_max_wait_s, 86400.0);
+    EXPECT_EQ(parse_ok({"--retry-max-wait", "0"}).transfer.retry_max_wait_s, 0.0);
+    EXPECT_EQ(parse_ok({"--retry-max-wait", "2.5"}).transfer.retry_max_wait_s, 2.5);
+    EXPECT_EQ(parse_ok({"--retry-max-wait", "86400"}).transfer.retry_max_wait_s, 86400.0);
     expect_usage_error({"--retry-max-wait", "86401"}, "--retry-max-wait");
     expect_usage_error({"--retry-max-wait", "-1"}, "--retry-max-wait");
 }
 
 TEST(ParseCommandLine, TimeoutAcceptsZeroForNoneUpToADay) {
-    EXPECT_EQ(parse_ok({"--timeout", "0"}).timeout_s, 0.0);
-    EXPECT_EQ(parse_ok({"--timeout", "2.5"}).timeout_s, 2.5);
-    EXPECT_EQ(parse_ok({"--timeout", "86400"}).timeout_s, 86400.0);
+    EXPECT_EQ(parse_ok({"--timeout", "0"}).transfer.timeout_s, 0.0);
+    EXPECT_EQ(parse_ok({"--timeout", "2.5"}).transfer.timeout_s, 2.5);
+    EXPECT_EQ(parse_ok({"--timeout", "86400"}).transfer.timeout_s, 86400.0);
     expect_usage_error({"--timeout", "86401"}, "--timeout");
     expect_usage_error({"--timeout", "-1"}, "--timeout");
     expect_usage_error({"--timeout", "1m"}, "--timeout");
 }
 
 TEST(ParseCommandLine, MaxSizeTakesASizeWithSuffixAndZeroMeansNoLimit) {
-    EXPECT_EQ(parse_ok({"--max-size", "0"}).max_size, 0U);
-    EXPECT_EQ(parse_ok({"--max-size", "1500"}).max_size, 1500U);
-    EXPECT_EQ(parse_ok({"--max-size", "10M"}).max_size, 10 * k_mib);
-    EXPECT_EQ(parse_ok({"--max-size=2GiB"}).max_size, 2 * k_gib);
+    EXPECT_EQ(parse_ok({"--max-size", "0"}).transfer.max_size, 0U);
+    EXPECT_EQ(parse_ok({"--max-size", "1500"}).transfer.max_size, 1500U);
+    EXPECT_EQ(parse_ok({"--max-size", "10M"}).transfer.max_size, 10 * k_mib);
+    EXPECT_EQ(parse_ok({"--max-size=2GiB"}).transfer.max_size, 2 * k_gib);
 }
 
 TEST(ParseCommandLine, MaxSizeThatIsNotASizeIsAUsageError) {
@@ -190,32 +191,32 @@ TEST(ParseCommandLine, CacertMustNameAnExistingFile) {
     const auto bundle = temp / "ca.pem";
     test::write_file(bundle, "-----BEGIN CERTIFICATE-----\n");
 
-    EXPECT_EQ(parse_ok({"--cacert", bundle.string()}).cacert, bundle.string());
+    EXPECT_EQ(parse_ok({"--cacert", bundle.string()}).transfer.cacert, bundle.string());
     expect_usage_error({"--cacert", (temp / "missing.pem").string()}, "--cacert");
     expect_usage_error({"--cacert", temp.path().string()}, "--cacert"); // a directory
 }
 
 TEST(ParseCommandLine, InsecureHasAShortAndALongForm) {
-    EXPECT_TRUE(parse_ok({"-k"}).insecure);
-    EXPECT_TRUE(parse_ok({"--insecure"}).insecure);
+    EXPECT_TRUE(parse_ok({"-k"}).transfer.insecure);
+    EXPECT_TRUE(parse_ok({"--insecure"}).transfer.insecure);
 }
 
 TEST(ParseCommandLine, ContentDispositionIsAFlag) {
-    EXPECT_TRUE(parse_ok({"--content-disposition"}).content_disposition);
+    EXPECT_TRUE(parse_ok({"--content-disposition"}).transfer.content_disposition);
     expect_usage_error({"--content-disposition=yes-please"}, "--content-disposition");
 }
 
 TEST(ParseCommandLine, ConnectTimeoutAcceptsOneSecondToAnHour) {
-    EXPECT_EQ(parse_ok({"--connect-timeout", "1"}).connect_timeout_s, 1);
-    EXPECT_EQ(parse_ok({"--connect-timeout", "3600"}).connect_timeout_s, 3600);
+    EXPECT_EQ(parse_ok({"--connect-timeout", "1"}).transfer.connect_timeout_s, 1);
+    EXPECT_EQ(parse_ok({"--connect-timeout", "3600"}).transfer.connect_timeout_s, 3600);
     expect_usage_error({"--connect-timeout", "0"}, "--connect-timeout");
     expect_usage_error({"--connect-timeout", "3601"}, "--connect-timeout");
     expect_usage_error({"--connect-timeout", "-5"}, "--connect-timeout");
 }
 
 TEST(ParseCommandLine, StallTimeoutAcceptsOneSecondToAnHour) {
-    EXPECT_EQ(parse_ok({"--stall-timeout", "1"}).stall_timeout_s, 1);
-    EXPECT_EQ(parse_ok({"--stall-timeout", "3600"}).stall_timeout_s, 3600);
+    EXPECT_EQ(parse_ok({"--stall-timeout", "1"}).transfer.stall_timeout_s, 1);
+    EXPECT_EQ(parse_ok({"--stall-timeout", "3600"}).transfer.stall_timeout_s, 3600);
     expect_usage_error({"--stall-timeout", "0"}, "--stall-timeout");
     expect_usage_error({"--stall-timeout", "3601"}, "--stall-timeout");
 }
@@ -226,16 +227,16 @@ TEST(ParseCommandLine, ReliabilityOptionsCombine) {
                   "30", "--max-size", "512k", "-k", "--content-disposition", "--connect-timeout",
                   "3", "--stall-timeout", "4"});
 
-    EXPECT_EQ(options.retries, 5U);
-    EXPECT_EQ(options.retry_delay_s, 0.1);
-    EXPECT_EQ(options.retry_max_wait_s, 2.0);
-    EXPECT_EQ(options.timeout_s, 30.0);
-    EXPECT_EQ(options.max_size, 512 * k_kib);
-    EXPECT_TRUE(options.insecure);
-    EXPECT_TRUE(options.content_disposition);
-    EXPECT_EQ(options.connect_timeout_s, 3);
-    EXPECT_EQ(options.stall_timeout_s, 4);
-    EXPECT_EQ(options.lists, std::vector<std::string>{"urls.txt"});
+    EXPECT_EQ(options.transfer.retries, 5U);
+    EXPECT_EQ(options.transfer.retry_delay_s, 0.1);
+    EXPECT_EQ(options.transfer.retry_max_wait_s, 2.0);
+    EXPECT_EQ(options.transfer.timeout_s, 30.0);
+    EXPECT_EQ(options.transfer.max_size, 512 * k_kib);
+    EXPECT_TRUE(options.transfer.insecure);
+    EXPECT_TRUE(options.transfer.content_disposition);
+    EXPECT_EQ(options.transfer.connect_timeout_s, 3);
+    EXPECT_EQ(options.transfer.stall_timeout_s, 4);
+    EXPECT_EQ(options.input.lists, std::vector<std::string>{"urls.txt"});
 }
 
 } // namespace

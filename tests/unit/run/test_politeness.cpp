@@ -383,10 +383,10 @@ protected:
 
     Options options_for(const std::string& list, const std::string& out) {
         Options options;
-        options.lists = {list};
-        options.output_dir = (temp / out).string();
-        options.report_file = (temp / (out + ".json")).string();
-        options.progress = false;
+        options.input.lists = {list};
+        options.outputs.output_dir = (temp / out).string();
+        options.outputs.report_file = (temp / (out + ".json")).string();
+        options.logging.progress = false;
         return options;
     }
 
@@ -411,13 +411,13 @@ TEST_F(TwoHosts, PerHostCapsEachHostWhileTheOtherHostsWorkGoesOn) {
     a_delay = b_delay = std::chrono::milliseconds(150);
     // The yardstick: a's 20 URLs alone, 2 at a time (10 rounds of a request).
     Options one_host = options_for(write_list(urls(a, 0, 20)), "one");
-    one_host.jobs = 8;
-    one_host.per_host = 2;
+    one_host.politeness.jobs = 8;
+    one_host.politeness.per_host = 2;
     const double one_host_s = seconds_of([&] { EXPECT_EQ(run(one_host), 0); });
     // All of a's URLs, then all of b's: the workers must look past a's backlog for b's work.
     Options options = options_for(write_list(urls(a, 0, 20) + urls(b, 20, 20)), "two");
-    options.jobs = 8;
-    options.per_host = 2;
+    options.politeness.jobs = 8;
+    options.politeness.per_host = 2;
 
     const double two_hosts_s = seconds_of([&] { EXPECT_EQ(run(options), 0); });
 
@@ -433,7 +433,7 @@ TEST_F(TwoHosts, PerHostCapsEachHostWhileTheOtherHostsWorkGoesOn) {
 TEST_F(TwoHosts, WithoutPerHostOneHostGetsMoreThanTwoTransfersAtOnce) {
     a_delay = b_delay = std::chrono::milliseconds(150);
     Options options = options_for(write_list(urls(a, 0, 20) + urls(b, 20, 20)), "out");
-    options.jobs = 8;
+    options.politeness.jobs = 8;
 
     EXPECT_EQ(run(options), 0);
 
@@ -442,8 +442,8 @@ TEST_F(TwoHosts, WithoutPerHostOneHostGetsMoreThanTwoTransfersAtOnce) {
 
 TEST_F(TwoHosts, SequentialIgnoresPerHost) {
     Options options = options_for(write_list(urls(a, 0, 3) + urls(b, 3, 3)), "out");
-    options.sequential = true;
-    options.per_host = 1;
+    options.politeness.sequential = true;
+    options.politeness.per_host = 1;
 
     EXPECT_EQ(run(options), 0);
 
@@ -455,7 +455,7 @@ TEST_F(TwoHosts, LimitRateSlowsEachTransferToTheGivenRate) {
     body_size = 200 * 1024;
     const std::string list = write_list(urls(a, 0, 1));
     Options limited = options_for(list, "limited");
-    limited.limit_rate = 100 * 1024;
+    limited.transfer.limit_rate = 100 * 1024;
     Options unlimited = options_for(list, "unlimited");
 
     const double limited_s = seconds_of([&] { EXPECT_EQ(run(limited), 0); });
@@ -476,8 +476,8 @@ TEST_F(TwoHosts, A429WithRetryAfterPausesTheWholeHostWhileOtherHostsContinue) {
     b_delay = std::chrono::milliseconds(300);
     Options options =
         options_for(write_list(urls(b, 100, 3) + urls(a, 0, 10) + urls(b, 103, 12)), "out");
-    options.jobs = 4;
-    options.retries = 1;
+    options.politeness.jobs = 4;
+    options.transfer.retries = 1;
 
     EXPECT_EQ(run(options), 0) << "a's refused URL succeeds on its retry";
 
@@ -503,8 +503,8 @@ TEST_F(TwoHosts, A429WithRetryAfterPausesTheWholeHostWhileOtherHostsContinue) {
 TEST_F(TwoHosts, SequentialWaitsOutAHostsBackoffBeforeItsNextUrl) {
     refuse_first_a = true;
     Options options = options_for(write_list(urls(a, 0, 2)), "out");
-    options.sequential = true;
-    options.retries = 0;
+    options.politeness.sequential = true;
+    options.transfer.retries = 0;
 
     EXPECT_EQ(run(options), 1) << "the refused URL is not retried";
 
@@ -517,9 +517,9 @@ TEST_F(TwoHosts, SequentialWaitsOutAHostsBackoffBeforeItsNextUrl) {
 TEST_F(TwoHosts, InterruptReportsParkedTasksAsNotStarted) {
     a_delay = std::chrono::milliseconds(300);
     Options options = options_for(write_list(urls(a, 0, 12)), "out");
-    options.jobs = 4;
-    options.per_host = 1;
-    options.retries = 0;
+    options.politeness.jobs = 4;
+    options.politeness.per_host = 1;
+    options.transfer.retries = 0;
     std::stop_source stop;
 
     int exit_code = -1;

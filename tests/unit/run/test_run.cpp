@@ -66,9 +66,9 @@ protected:
 
     Options options_for(const std::string& list) {
         Options options;
-        options.lists = {list};
-        options.output_dir = (temp / "out").string();
-        options.report_file = (temp / "report.json").string();
+        options.input.lists = {list};
+        options.outputs.output_dir = (temp / "out").string();
+        options.outputs.report_file = (temp / "report.json").string();
         return options;
     }
 
@@ -90,7 +90,7 @@ double seconds_of(const std::function<void()>& run_it) {
 
 TEST_F(RunTest, PoolDownloadsEveryImageByteForByte) {
     Options options = options_for(image_list(30));
-    options.jobs = 4;
+    options.politeness.jobs = 4;
 
     EXPECT_EQ(run(options), 0);
 
@@ -102,7 +102,7 @@ TEST_F(RunTest, PoolDownloadsEveryImageByteForByte) {
 
 TEST_F(RunTest, SequentialDownloadsEveryImageByteForByteInOrder) {
     Options options = options_for(image_list(10));
-    options.sequential = true;
+    options.politeness.sequential = true;
 
     EXPECT_EQ(run(options), 0);
 
@@ -125,11 +125,11 @@ TEST_F(RunTest, PoolIsClearlyFasterThanSequentialWhenEachRequestWaits) {
     delay = std::chrono::milliseconds(100);
     const std::string list = image_list(16);
     Options sequential = options_for(list);
-    sequential.sequential = true;
-    sequential.output_dir = (temp / "seq").string();
+    sequential.politeness.sequential = true;
+    sequential.outputs.output_dir = (temp / "seq").string();
     Options pool = options_for(list);
-    pool.jobs = 8;
-    pool.output_dir = (temp / "pool").string();
+    pool.politeness.jobs = 8;
+    pool.outputs.output_dir = (temp / "pool").string();
 
     const double sequential_s = seconds_of([&] { EXPECT_EQ(run(sequential), 0); });
     const double pool_s = seconds_of([&] { EXPECT_EQ(run(pool), 0); });
@@ -141,7 +141,7 @@ TEST_F(RunTest, PoolIsClearlyFasterThanSequentialWhenEachRequestWaits) {
 TEST_F(RunTest, PeakConcurrencyOnTheServerNeverExceedsJobs) {
     delay = std::chrono::milliseconds(30);
     Options options = options_for(image_list(40));
-    options.jobs = 3;
+    options.politeness.jobs = 3;
 
     EXPECT_EQ(run(options), 0);
 
@@ -221,7 +221,7 @@ TEST_F(RunTest, ANameColumnSavesUnderThatName) {
 
 TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
     Options options = options_for(write_list(server.url("/img/1.png") + "\nnot a url\n"));
-    options.jobs = 2;
+    options.politeness.jobs = 2;
 
     EXPECT_EQ(run(options), 1);
 
@@ -267,7 +267,7 @@ TEST_F(RunTest, ListsAreReadInOrder) {
     test::write_file(first, server.url("/img/1.png") + "\n");
     test::write_file(second, server.url("/img/2.png") + "\n" + server.url("/img/1.png") + "\n");
     Options options = options_for(first.string());
-    options.lists.push_back(second.string());
+    options.input.lists.push_back(second.string());
 
     EXPECT_EQ(run(options), 0);
 

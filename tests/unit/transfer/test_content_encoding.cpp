@@ -21,6 +21,7 @@
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
 #include "support/tls_fixture.hpp"
+#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -81,7 +82,7 @@ protected:
     TestServer server;
     TempDir temp;
     OutputDir dir{(temp / "out").string()};
-    DownloadSettings settings;
+    TransferOptions settings = test::plain_transfer();
     RunClock clock;
     CurlSession session;
     std::string encoded_body;
@@ -145,7 +146,7 @@ TEST(ContentEncodingUnknown, FailsWithTheReasonAndSavesNothing) {
     });
     TempDir temp;
     const OutputDir dir{(temp / "out").string()};
-    const DownloadSettings settings;
+    const TransferOptions settings = test::plain_transfer();
     const RunClock clock;
     CurlSession session;
     const DownloadContext ctx{settings, dir, clock, {}, nullptr};
@@ -169,7 +170,7 @@ TEST(ContentEncodingCorrupt, CorruptGzipIsSaidToBeUndecodableNotUnsupported) {
     });
     TempDir temp;
     const OutputDir dir{(temp / "out").string()};
-    const DownloadSettings settings;
+    const TransferOptions settings = test::plain_transfer();
     const RunClock clock;
     CurlSession session;
     const DownloadContext ctx{settings, dir, clock, {}, nullptr};
@@ -194,7 +195,7 @@ TEST(ContentEncodingHeaders, ALaterIdentityHeaderDoesNotHideTheEncodingFromTheSi
     });
     TempDir temp;
     const OutputDir dir{(temp / "out").string()};
-    DownloadSettings settings;
+    TransferOptions settings = test::plain_transfer();
     settings.max_size = image.size();
     const RunClock clock;
     CurlSession session;

@@ -12,6 +12,7 @@
 #include "support/images.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -34,7 +35,7 @@ protected:
     TestServer server;
     TempDir temp;
     OutputDir dir{(temp / "out").string()};
-    DownloadSettings settings;
+    TransferOptions settings = test::plain_transfer();
     RunClock clock;
     CurlSession session;
 };

@@ -27,6 +27,7 @@
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -173,7 +174,7 @@ protected:
     TestServer server;
     TempDir temp;
     OutputDir dir{(temp / "out").string()};
-    DownloadSettings settings;
+    TransferOptions settings = test::plain_transfer();
     RunClock clock;
     CurlSession session;
 };
