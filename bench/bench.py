@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The benchmark driver that bench/run.sh starts once dependencies and imgfetch are built.
 
-It generates the corpus, starts nginx on 127.0.0.1, runs every tool on every workload
+It generates the corpus, starts nginx on 127.0.0.1 (and, for the many-hosts workloads, on
+127.0.0.1 .. 127.0.0.32 with a CA made for this run), runs every tool on every workload
 (interleaved, each run into a fresh directory on /dev/shm, timed by /usr/bin/time), verifies every
 run against the SHA-256 manifest, measures the practical limits, measures imgfetch's peak RSS
 against list length, and writes RESULTS.md, results.csv and results.svg. Everything it starts it
@@ -30,7 +31,12 @@ sys.path.insert(0, HERE)
 import make_corpus  # noqa: E402
 import report  # noqa: E402
 
-WORKLOADS = ("small", "delay", "slow", "large", "rss")
+WORKLOADS = ("small", "delay", "slow", "large", "hosts-https", "hosts-http", "rss")
+# The many-hosts workloads: the small corpus over make_corpus.HOSTS loopback addresses, one nginx.
+HOSTS_SCHEME = {"hosts-https": "https", "hosts-http": "http"}
+# Round trips a new connection costs before its first request: TCP, plus one for TLS 1.3.
+NEW_CONNECTION_RTTS = {"hosts-https": 2, "hosts-http": 1}
+PROJECTED_RTT_S = 0.05  # the RTT of the "projected wall" column: a projection on paper
 DELAY_S = 0.1  # what /delay/ waits before the first byte
 SLOW_FILE_S = 0.5  # 2 MiB at 4 MiB/s
 RUN_TIMEOUT_S = 600
@@ -54,6 +60,86 @@ def free_port():
         return s.getsockname()[1]
 
 
+def host_addresses():
+    return [f"127.0.0.{h}" for h in range(1, make_corpus.HOSTS + 1)]
+
+
+def free_port_on_every_host():
+    """A port free on 127.0.0.1 and on every other many-hosts address (all in 127.0.0.0/8)."""
+    for _ in range(20):
+        port = free_port()
+        try:
+            for addr in host_addresses():
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                    s.bind((addr, port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no port is free on all of 127.0.0.1 .. 127.0.0.32")
+
+
+def make_ca(tls_dir):
+    """A CA made for this run and a server certificate it signs for every many-hosts address
+    (IP subjectAltNames). Returns (ca.pem, server.pem, server.key); every tool gets ca.pem."""
+    os.makedirs(tls_dir, exist_ok=True)
+    ca_key, ca_pem = os.path.join(tls_dir, "ca.key"), os.path.join(tls_dir, "ca.pem")
+    key, csr, pem = (os.path.join(tls_dir, n) for n in ("server.key", "server.csr", "server.pem"))
+    ext = os.path.join(tls_dir, "server.ext")
+    with open(ext, "w") as f:
+        f.write("basicConstraints = critical, CA:FALSE\n")
+        f.write("keyUsage = critical, digitalSignature\n")
+        f.write("extendedKeyUsage = serverAuth\n")
+        f.write("subjectAltName = " + ", ".join(f"IP:{a}" for a in host_addresses()) + "\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    steps = [
+        ["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca_pem, "-days", "2",
+         "-subj", "/CN=imgfetch bench CA (this run only)",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ["openssl", "req", "-new", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+        ["openssl", "x509", "-req", "-in", csr, "-CA", ca_pem, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", pem, "-days", "2", "-extfile", ext],
+    ]
+    for argv in steps:
+        r = subprocess.run(argv, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv[:3])}: {r.stderr.strip()}")
+    return ca_pem, pem, key
+
+
+def hosts_servers(ndir, corpus, hosts):
+    """The many-hosts server blocks: one nginx, every address of 127.0.0.1 .. 127.0.0.32, TLS 1.3
+    (1.2 allowed) with HTTP/2 on one port, plain HTTP/1.1 on another; each logs every request to
+    its own access log with the fields the connection and handshake counts come from."""
+    if not hosts:
+        return ""
+    https_listen = "\n        ".join(f"listen {a}:{hosts['https_port']} ssl http2;" for a in host_addresses())
+    http_listen = "\n        ".join(f"listen {a}:{hosts['http_port']};" for a in host_addresses())
+    return f"""
+    # Many-hosts workloads. Log fields: worker pid and $connection (together: one connection),
+    # the address the client dialled (the host), protocol, status, bytes, URI; https adds the TLS
+    # version and $ssl_session_reused ("r": the handshake resumed a session, ".": a full one).
+    log_format hosts_https '$pid $connection $server_addr $server_protocol $status $body_bytes_sent $uri $ssl_protocol $ssl_session_reused';
+    log_format hosts_http '$pid $connection $server_addr $server_protocol $status $body_bytes_sent $uri';
+    ssl_session_cache shared:bench_tls:10m;
+    ssl_session_timeout 10m;
+    server {{
+        {https_listen}
+        ssl_certificate {hosts['cert']};
+        ssl_certificate_key {hosts['key']};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_tickets on;
+        root {corpus};
+        access_log {ndir}/hosts-https.log hosts_https;
+        location /small/ {{ }}
+    }}
+    server {{
+        {http_listen}
+        root {corpus};
+        access_log {ndir}/hosts-http.log hosts_http;
+        location /small/ {{ }}
+    }}"""
+
+
 def slow_location_body():
     # 16 parts of 128 KiB, each after a pause, flushed at once: 2 MiB in 0.5 s, evenly. echo_sleep
     # takes at most 3 decimals, so 12 pauses of 31 ms and 4 of 32 ms make the 500 ms.
@@ -64,7 +150,7 @@ def slow_location_body():
     return "\n            ".join(steps)
 
 
-def nginx_conf(ndir, corpus, port):
+def nginx_conf(ndir, corpus, port, hosts=None):
     user = "user root;" if os.geteuid() == 0 else "# not root: workers run as the current user"
     return f"""# Generated by bench/bench.py; 127.0.0.1 only.
 load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
@@ -109,17 +195,21 @@ http {{
         location /_parts/ {{ internal; alias {corpus}/parts/; }}
         # For the list-length RSS test: an answer without a file behind it.
         location /missing/ {{ return 404; }}
-    }}
+        # Accepted connections (all servers), read before and after each many-hosts run.
+        location = /_status {{ stub_status; }}
+    }}{hosts_servers(ndir, corpus, hosts)}
 }}
 """
 
 
 class Nginx:
-    def __init__(self, work, corpus):
+    def __init__(self, work, corpus, hosts=None):
+        """hosts: None, or {'https_port', 'http_port', 'cert', 'key'} for the many-hosts servers."""
         self.m_dir = os.path.join(work, "nginx")
         self.m_corpus = corpus
         self.m_conf = os.path.join(self.m_dir, "nginx.conf")
         self.m_pidfile = os.path.join(self.m_dir, "nginx.pid")
+        self.m_hosts = hosts
         self.port = None
 
     def start(self):
@@ -129,7 +219,7 @@ class Nginx:
         for _ in range(5):  # a free port can be taken between the probe and nginx's bind
             self.port = free_port()
             with open(self.m_conf, "w") as f:
-                f.write(nginx_conf(self.m_dir, self.m_corpus, self.port))
+                f.write(nginx_conf(self.m_dir, self.m_corpus, self.port, self.m_hosts))
             r = subprocess.run(
                 ["nginx", "-p", self.m_dir, "-c", self.m_conf, "-e", os.path.join(self.m_dir, "error.log")],
                 capture_output=True,
@@ -169,6 +259,21 @@ class Nginx:
 
     def base(self):
         return f"http://127.0.0.1:{self.port}"
+
+    def hosts_base(self, workload, host):
+        scheme = HOSTS_SCHEME[workload]
+        return f"{scheme}://127.0.0.{host}:{self.m_hosts[scheme + '_port']}"
+
+    def access_log(self, workload):
+        return os.path.join(self.m_dir, f"{workload}.log")
+
+    def accepted(self):
+        """nginx's count of accepted connections (stub_status), this request's own included."""
+        r = subprocess.run(["curl", "-q", "-s", "-S", "--fail", f"{self.base()}/_status"], capture_output=True, text=True)
+        m = re.search(r"^\s*(\d+)\s+\d+\s+\d+\s*$", r.stdout, re.M)
+        if r.returncode != 0 or not m:
+            raise RuntimeError(f"nginx stub_status: {r.stderr.strip() or r.stdout!r}")
+        return int(m.group(1))
 
 
 def curl_probe(url, path_out):
@@ -214,6 +319,82 @@ def check_nginx(ng, corpus, work, plan, wanted):
     if r.stdout != "404":
         raise RuntimeError(f"nginx check: /missing/ answered {r.stdout}")
     return notes
+
+
+def check_hosts(ng, corpus, work, workload, first_names, cacert):
+    """Fetches one file from every many-hosts address: 200, image/jpeg, the corpus bytes, and
+    HTTP/2 over TLS 1.3 on https (HTTP/1.1 on http), the certificate checked against the run's CA."""
+    probe = os.path.join(work, "probe-hosts.bin")
+    want_version = "2" if HOSTS_SCHEME[workload] == "https" else "1.1"
+    for host, name in first_names:
+        argv = ["curl", "-q", "-s", "-S", "--fail", "-o", probe, "-w", "%{http_version} %{content_type}"]
+        argv += ["--cacert", cacert] if cacert else []
+        r = subprocess.run(argv + [f"{ng.hosts_base(workload, host)}/small/{name}"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"nginx check {workload} host {host}: {r.stderr.strip()}")
+        version, ctype = r.stdout.split(" ", 1)
+        with open(probe, "rb") as a, open(os.path.join(corpus, "small", name), "rb") as b:
+            same = a.read() == b.read()
+        if not same or ctype != "image/jpeg" or version != want_version:
+            raise RuntimeError(f"nginx check {workload} host {host}: identical={same}, {ctype}, HTTP/{version} (want HTTP/{want_version})")
+    os.unlink(probe)
+    log(f"nginx check /{workload}/: {len(first_names)} hosts, identical, image/jpeg, HTTP/{want_version}" + (", certificate verified against the run's CA" if cacert else ""))
+
+
+class ConnectionCount:
+    """Counts one run's connections on a many-hosts server: nginx's accepted-connection counter
+    before and after (stub_status), and the run's lines of that workload's access log, one per
+    request, from which connections that carried requests, their hosts and their handshakes
+    (full or resumed, one per connection) come. Only one run is in flight at a time."""
+
+    def __init__(self, ng, workload):
+        self.m_ng = ng
+        self.m_workload = workload
+        self.m_path = ng.access_log(workload)
+        self.m_offset = os.path.getsize(self.m_path) if os.path.exists(self.m_path) else 0
+        self.m_accepted = ng.accepted()
+
+    def finish(self, expected_requests):
+        # Both probes' own connections are counted: the second one lies inside the interval.
+        accepted = self.m_ng.accepted() - self.m_accepted - 1
+        # nginx writes a request's line once its response is sent; a client can see its last
+        # byte just before that, so wait (bounded) for every expected line to be there.
+        lines = []
+        for _ in range(40):
+            with open(self.m_path, "rb") as f:
+                f.seek(self.m_offset)
+                lines = f.read().decode("utf-8", "replace").splitlines()
+            if sum(1 for line in lines if line.split()[4:5] == ["200"]) >= expected_requests:
+                break
+            time.sleep(0.05)
+        conns = {}
+        hosts = set()
+        ok_requests = h2_requests = 0
+        for line in lines:
+            f = line.split()
+            if len(f) < 7:
+                continue
+            key = (f[0], f[1])  # worker pid, $connection
+            conns[key] = f[8] if len(f) >= 9 else "-"  # $ssl_session_reused: same for every request of one connection
+            hosts.add(f[2])
+            ok_requests += f[4] == "200"
+            h2_requests += f[3] == "HTTP/2.0"
+        https = HOSTS_SCHEME[self.m_workload] == "https"
+        return {
+            "connections": accepted,
+            "logged_connections": len(conns),
+            "tls_full": sum(1 for v in conns.values() if v == ".") if https else "",
+            "tls_resumed": sum(1 for v in conns.values() if v == "r") if https else "",
+            "requests": len(lines),
+            "requests_ok": ok_requests,
+            "requests_h2": h2_requests,
+            "hosts_seen": len(hosts),
+        }
+
+
+def projected_wall(workload, wall, connections, jobs):
+    """Measured wall + (connections / J) x round trips per new connection x 0.05 s: on paper."""
+    return wall + connections / jobs * NEW_CONNECTION_RTTS[workload] * PROJECTED_RTT_S
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,6 +495,11 @@ def verify(out_dir, manifest_path, names):
 # Tools
 
 
+def ca(c, flag):
+    """The option that hands a tool the run's CA on https ([] on http and single-host workloads)."""
+    return [flag, c["cacert"]] if c.get("cacert") else []
+
+
 class Tool:
     """One way to download a list: a family (for 'best other tool'), a label, and its command."""
 
@@ -344,8 +530,8 @@ def make_tools(imgfetch):
     return {
         t.key: t
         for t in [
-            Tool("imgfetch", "imgfetch", "imgfetch -j {j}", lambda c, o, j: [imgfetch, c["list"], "-j", j, "-q", "-o", o]),
-            Tool("imgfetch-seq", "imgfetch", "imgfetch --sequential", lambda c, o, j: [imgfetch, c["list"], "--sequential", "-q", "-o", o]),
+            Tool("imgfetch", "imgfetch", "imgfetch -j {j}", lambda c, o, j: [imgfetch, c["list"], "-j", j, "-q", "-o", o, *ca(c, "--cacert")]),
+            Tool("imgfetch-seq", "imgfetch", "imgfetch --sequential", lambda c, o, j: [imgfetch, c["list"], "--sequential", "-q", "-o", o, *ca(c, "--cacert")]),
             Tool(
                 "aria2c",
                 "aria2c",
@@ -355,6 +541,7 @@ def make_tools(imgfetch):
                     "--console-log-level=warn", "--summary-interval=0", "--show-console-readout=false",
                     "--download-result=hide", "--allow-overwrite=false", "--auto-file-renaming=false",
                     "--file-allocation=none", "--split=1", "--max-connection-per-server=1",
+                    *ca(c, "--ca-certificate"),
                 ],
             ),
             Tool(
@@ -363,7 +550,7 @@ def make_tools(imgfetch):
                 "wget2 --max-threads={j}",
                 lambda c, o, j: [
                     "wget2", "--no-config", f"--max-threads={j}", "-i", c["list"], "-P", o, "-nv",
-                    "--robots=off", "--no-netrc", "--no-hsts", "--no-hpkp",
+                    "--robots=off", "--no-netrc", "--no-hsts", "--no-hpkp", *ca(c, "--ca-certificate"),
                 ],
             ),
             Tool(
@@ -372,22 +559,22 @@ def make_tools(imgfetch):
                 "curl -Z --parallel-max {j}",
                 lambda c, o, j: [
                     "curl", "-q", "-s", "-S", "--fail", "--parallel", "--parallel-immediate", "--parallel-max", j,
-                    "--remote-name-all", "--output-dir", o, "-K", c["cfg"],
+                    "--remote-name-all", "--output-dir", o, *ca(c, "--cacert"), "-K", c["cfg"],
                 ],
             ),
             Tool(
                 "curl-seq",
                 "curl",
                 "curl, 1 keep-alive connection",
-                lambda c, o, j: ["curl", "-q", "-s", "-S", "--fail", "--remote-name-all", "--output-dir", o, "-K", c["cfg"]],
+                lambda c, o, j: ["curl", "-q", "-s", "-S", "--fail", "--remote-name-all", "--output-dir", o, *ca(c, "--cacert"), "-K", c["cfg"]],
             ),
-            Tool("wget", "wget", "wget", lambda c, o, j: ["wget", "--no-config", "-nv", "--no-hsts", "-i", c["list"], "-P", o]),
+            Tool("wget", "wget", "wget", lambda c, o, j: ["wget", "--no-config", "-nv", "--no-hsts", "-i", c["list"], "-P", o, *ca(c, "--ca-certificate")]),
             Tool("curl-procs", "curl processes", "{n} curl processes", curl_processes),
             Tool(
                 "xargs-curl",
                 "xargs curl",
                 "xargs -P {j} curl",
-                lambda c, o, j: ["xargs", "-P", j, "-n", "1", "curl", "-q", "-s", "-S", "--fail", "--remote-name-all", "--output-dir", o],
+                lambda c, o, j: ["xargs", "-P", j, "-n", "1", "curl", "-q", "-s", "-S", "--fail", "--remote-name-all", "--output-dir", o, *ca(c, "--cacert")],
                 stdin=True,
             ),
         ]
@@ -415,6 +602,9 @@ def plan_runs(quick):
         "large": [("parallel", t, 8, False) for t in ("imgfetch", "aria2c", "wget2", "curl-Z", "curl-procs")]
         + [("sequential", t, 1, False) for t in ("imgfetch-seq", "curl-seq", "wget")],
     }
+    # The many-hosts workloads run what small runs.
+    for w in HOSTS_SCHEME:
+        plan[w] = list(plan["small"])
     return plan
 
 
@@ -610,15 +800,32 @@ def main():
 
     # Corpus -----------------------------------------------------------------------------------
     files = [w for w in wanted if w != "rss"]
+    # The many-hosts workloads serve the small corpus.
+    corpus_parts = sorted({"small" if w in HOSTS_SCHEME else w for w in files})
     plan = make_corpus.plan(args.seed)
-    if files:
+    small_sizes = dict(plan["small"])
+    hosts_pairs = make_corpus.hosts_plan(args.seed, [n for n, _ in plan["small"]])
+    for w in HOSTS_SCHEME:
+        plan[w] = [(n, small_sizes[n]) for _, n in hosts_pairs]
+    if corpus_parts:
         t0 = time.time()
-        subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"), corpus, "--seed", str(args.seed), "--only", ",".join(files)], check=True)
+        subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"), corpus, "--seed", str(args.seed), "--only", ",".join(corpus_parts)], check=True)
         log(f"corpus written in {time.time() - t0:.1f} s")
     else:
         os.makedirs(corpus, exist_ok=True)
 
-    ng = Nginx(work, corpus)
+    hosts = None
+    cacert = None
+    if any(w in HOSTS_SCHEME for w in files):
+        cacert, cert, key = make_ca(os.path.join(work, "tls"))
+        https_port = free_port_on_every_host()
+        http_port = free_port_on_every_host()
+        while http_port == https_port:
+            http_port = free_port_on_every_host()
+        hosts = {"https_port": https_port, "http_port": http_port, "cert": cert, "key": key}
+        log(f"many hosts: CA {cacert}; https on port {https_port}, http on port {http_port} of 127.0.0.1 .. 127.0.0.{make_corpus.HOSTS}")
+
+    ng = Nginx(work, corpus, hosts)
     rows = []
     limit_rows = []
     probes = {}
@@ -627,17 +834,27 @@ def main():
         ng.start()
         log(f"nginx on {ng.base()} (pid {ng.pid()})")
         probes = check_nginx(ng, corpus, work, plan, wanted)
+        first_per_host = sorted({h: n for h, n in reversed(hosts_pairs)}.items())
+        for w in HOSTS_SCHEME:
+            if w in wanted:
+                check_hosts(ng, corpus, work, w, first_per_host, cacert if HOSTS_SCHEME[w] == "https" else None)
 
         tools = make_tools(imgfetch)
         runs = plan_runs(args.quick)
         ctx = {}
         for w in files:
             names = [n for n, _ in plan[w]]
-            urls = [f"{ng.base()}/{w}/{n}" for n in names]
+            if w in HOSTS_SCHEME:
+                urls = [f"{ng.hosts_base(w, h)}/small/{n}" for h, n in hosts_pairs]
+            else:
+                urls = [f"{ng.base()}/{w}/{n}" for n in names]
             lst = os.path.join(work, "lists", f"{w}.txt")
             cfg = os.path.join(work, "lists", f"{w}.curl")
             write_list(lst, cfg, urls)
-            ctx[w] = {"list": lst, "cfg": cfg, "urls": urls, "names": names, "manifest": os.path.join(corpus, "manifests", f"{w}.sha256")}
+            part = "small" if w in HOSTS_SCHEME else w
+            ctx[w] = {"list": lst, "cfg": cfg, "urls": urls, "names": names, "manifest": os.path.join(corpus, "manifests", f"{part}.sha256")}
+            if HOSTS_SCHEME.get(w) == "https":
+                ctx[w]["cacert"] = cacert
 
         if "small" in files:
             lua = os.path.join(work, "limits", "small.lua")
@@ -673,16 +890,28 @@ def main():
                     os.makedirs(out)
                     log_path = os.path.join(logs, f"{w}-{key}-j{jobs}-rep{rep + 1}.log")
                     argv = tool.argv(c, out, jobs)
+                    counter = ConnectionCount(ng, w) if w in HOSTS_SCHEME else None
                     m = run_measured(argv, log_path, stdin_path=c["list"] if tool.uses_stdin() else None)
+                    counts = counter.finish(len(c["names"])) if counter else {}
                     ok, why = verify(out, c["manifest"], c["names"])
                     status = "ok" if ok and m["rc"] == 0 else "FAILED"
                     note = "" if status == "ok" else f"rc={m['rc']}; {why}; log: {tail(log_path)}"[:400]
+                    if counts:
+                        counts["projected_wall"] = projected_wall(w, m["wall"], counts["connections"], jobs)
+                        if counts["requests_ok"] != len(c["names"]) or counts["hosts_seen"] != make_corpus.HOSTS:
+                            note = (note + "; " if note else "") + f"access log: {counts['requests_ok']} of {len(c['names'])} requests answered 200, {counts['hosts_seen']} hosts"
                     if status != "ok":
                         keep_log(log_path, args.keep_logs)
                     label = tool.label.format(j=jobs, n=len(c["names"]))
-                    rows.append(dict(kind="run", rep=rep + 1, workload=w, case=case, tool=key, family=tool.family, label=label, jobs=jobs, **m, status=status, note=note))
+                    rows.append(dict(kind="run", rep=rep + 1, workload=w, case=case, tool=key, family=tool.family, label=label, jobs=jobs, **m, **counts, status=status, note=note))
                     cpu = m["user"] + m["sys"]
-                    log(f"{w:5} {label:32} {m['wall']:7.3f} s wall {cpu:6.3f} s CPU {m['rss_kib']!s:>7} KiB  {status} {note[:150]}")
+                    extra = ""
+                    if counts:
+                        extra = f" {counts['connections']:5} conns ({counts['logged_connections']} with requests)"
+                        if counts["tls_full"] != "":
+                            extra += f" TLS {counts['tls_full']} full {counts['tls_resumed']} resumed"
+                        extra += f" h2 {counts['requests_h2']}/{counts['requests']}; projected {counts['projected_wall']:.2f} s"
+                    log(f"{w:5} {label:32} {m['wall']:7.3f} s wall {cpu:6.3f} s CPU {m['rss_kib']!s:>7} KiB{extra}  {status} {note[:150]}")
                     shutil.rmtree(out)
 
         rss = []

@@ -31,6 +31,7 @@ JPEG_TAIL = bytes.fromhex("ffd9")
 
 POOL_SIZE = 16 * MIB
 SLOW_PARTS = 16
+HOSTS = 32  # the many-hosts workloads serve small/ from 127.0.0.1 .. 127.0.0.HOSTS
 
 # name -> (count, size function); sizes are total file sizes in bytes, header and tail included.
 WORKLOADS = ("small", "delay", "slow", "large")
@@ -55,6 +56,16 @@ def plan(seed):
     result["slow"] = [(f"slow-{i:02d}.jpg", 2 * MIB) for i in range(60)]
     result["large"] = [(f"large-{i}.jpg", 64 * MIB) for i in range(4)]
     return result
+
+
+def hosts_plan(seed, names, hosts=HOSTS):
+    """The many-hosts list over `names` (the small corpus): [(host, name), ...] in list order, host
+    in 1..hosts (the address 127.0.0.host). Each name appears once; the hosts take turns before the
+    seeded shuffle, so every host serves len(names) / hosts files (+1) and the order is random.
+    No bytes change, so the small manifest verifies these runs too."""
+    pairs = [(i % hosts + 1, name) for i, name in enumerate(names)]
+    random.Random(seed * 15485863 + 3).shuffle(pairs)
+    return pairs
 
 
 class Pool:

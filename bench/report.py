@@ -14,7 +14,10 @@ import sys
 
 MB = 1e6  # RSS is reported in MB of 10^6 bytes, as in the issue
 CASE_ORDER = ["-j 8", "-j 32", "parallel", "sequential"]
-WORKLOAD_ORDER = ["small", "delay", "slow", "large"]
+WORKLOAD_ORDER = ["small", "delay", "slow", "large", "hosts-https", "hosts-http"]
+HOSTS_WORKLOADS = ("hosts-https", "hosts-http")
+# The projection's inputs (bench.py computes each run's projected wall with the same numbers).
+PROJECTION = "measured wall + (connections ÷ J) × round trips per new connection (1 on http, 2 on https with TLS 1.3) × 0.05 s"
 PER_FILE_S = {"delay": 0.1, "slow": 0.5}
 CASE_JOBS = {"-j 8": 8, "-j 32": 32, "sequential": 1}
 DESCRIPTION = {
@@ -22,11 +25,19 @@ DESCRIPTION = {
     "delay": "400 JPEGs of 10–40 KiB, 100 ms before the first byte of each",
     "slow": "60 × 2 MiB, each paced at 4 MiB/s (0.5 s per file)",
     "large": "4 × 64 MiB, unthrottled",
+    "hosts-https": "the small corpus over 32 hosts (127.0.0.1 .. 127.0.0.32) in a seeded random order, HTTPS (TLS 1.3, HTTP/2)",
+    "hosts-http": "the small corpus over 32 hosts (127.0.0.1 .. 127.0.0.32) in a seeded random order, plain HTTP/1.1",
 }
 CSV_FIELDS = [
     "kind", "rep", "workload", "case", "tool", "family", "label", "jobs", "wall", "user", "sys",
     "time_e", "time_user", "time_sys", "rss_kib", "rps", "rc", "status", "note",
+    # Many-hosts runs only: connections nginx accepted during the run, those that carried a
+    # request, their full and resumed TLS handshakes, requests (all, 200, over HTTP/2), hosts
+    # seen in the access log, and the projected wall at 50 ms RTT (on paper, see PROJECTION).
+    "connections", "logged_connections", "tls_full", "tls_resumed", "requests", "requests_ok",
+    "requests_h2", "hosts_seen", "projected_wall",
 ]
+COUNT_FIELDS = ("connections", "logged_connections", "tls_full", "tls_resumed", "requests_h2", "requests", "projected_wall")
 
 
 def median(values):
@@ -36,6 +47,12 @@ def median(values):
 
 def fmt_s(v, digits=3):
     return "—" if v is None else f"{v:.{digits}f}"
+
+
+def fmt_count(v):
+    if v is None:
+        return "—"
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
 
 
 def fmt_ratio(v):
@@ -72,6 +89,8 @@ class Summary:
             g["wall"] = median([r["wall"] for r in ok])
             g["cpu"] = median([r["user"] + r["sys"] for r in ok])
             g["rss_kib"] = median([r["rss_kib"] for r in ok])
+            for field in COUNT_FIELDS:
+                g[field] = median([r.get(field) for r in ok])
         limits = [r for r in rows if r["kind"] == "limit"]
         for w in WORKLOAD_ORDER:
             n = plan_counts.get(w, 0)
@@ -133,7 +152,7 @@ def write_csv(path, rows):
         w.writeheader()
         for r in rows:
             out = dict(r)
-            for k in ("wall", "user", "sys"):
+            for k in ("wall", "user", "sys", "projected_wall"):
                 if isinstance(out.get(k), float):
                     out[k] = f"{out[k]:.6f}"
             if isinstance(out.get("rps"), float):
@@ -193,6 +212,45 @@ def target_rows(s, rss_rows):
     return out
 
 
+def hosts_target_rows(s):
+    """Issue 12's many-hosts targets at -j 8: (target, imgfetch, reference, ratio, goal, met)."""
+    out = []
+    for w in HOSTS_WORKLOADS:
+        g = s.group(w, "-j 8", "imgfetch")
+        if not g:
+            continue
+        conns = g["connections"]
+        out.append((f"{w} -j 8: connections", fmt_count(conns), "2 × 32 hosts", "—" if conns is None else f"{conns / 64:.2f}×", "≤ 1.00× (≤ 64)", "not measured" if conns is None else ("**met**" if conns <= 64 else "not met")))
+        for what, name in (("wall", "wall"), ("cpu", "CPU")):
+            best = s.best_other(w, "-j 8", "imgfetch", what)
+            if g[what] is None or not best:
+                out.append((f"{w} -j 8: {name}", fmt_s(g[what]), "—", "—", "≤ 0.80×", "not measured"))
+                continue
+            ratio = g[what] / best[what]
+            out.append((f"{w} -j 8: {name}", fmt_s(g[what]) + " s", f"{best['label']} {fmt_s(best[what])} s", f"{ratio:.2f}×", "≤ 0.80×", "**met**" if ratio <= 0.8 else "not met"))
+    return out
+
+
+def write_hosts_table(a, s, w, case):
+    https = w == "hosts-https"
+    a(f"**{w}, {case}** — no practical limit measured (wrk speaks to one host); the last column is a projection on paper: {PROJECTION}, J = the tool's concurrency (1 for the sequential tools)")
+    a("")
+    tls = " TLS handshakes full / resumed |" if https else ""
+    a(f"| tool | wall s | CPU s | peak RSS MB | × best other tool | connections |{tls} requests over HTTP/2 | projected wall at 50 ms RTT s (projection on paper) | verified |")
+    a("|---|--:|--:|--:|--:|--:|" + ("--:|" if https else "") + "--:|--:|--:|")
+    for g in s.groups(w, case):
+        best = s.best_other(w, case, g["family"])
+        vs_best = g["wall"] / best["wall"] if best and g["wall"] else None
+        name = f"**{g['label']}**" if g["family"] == "imgfetch" else g["label"]
+        mb = rss_mb(g["rss_kib"])
+        cells = [name, fmt_s(g["wall"]), fmt_s(g["cpu"]), "—" if mb is None else f"{mb:.1f}", fmt_ratio(vs_best), fmt_count(g["connections"])]
+        if https:
+            cells.append(f"{fmt_count(g['tls_full'])} / {fmt_count(g['tls_resumed'])}")
+        cells += [f"{fmt_count(g['requests_h2'])} / {fmt_count(g['requests'])}", fmt_s(g["projected_wall"], 2), f"{len(g['ok'])}/{g['all']}"]
+        a("| " + " | ".join(cells) + " |")
+    a("")
+
+
 def write_md(path, s, rows, info, probes, plan_counts, command, reps, quick, wanted):
     L = []
     a = L.append
@@ -207,6 +265,8 @@ def write_md(path, s, rows, info, probes, plan_counts, command, reps, quick, wan
     a(f"- **Load average** (1/5/15 min) at start {info['load_start']}, at end {info['load_end']}: other processes on the machine share the CPUs, and small-workload numbers move with them")
     a("- **Versions:** " + "; ".join(f"{k}: `{v}`" for k, v in info["versions"].items()))
     a("- **Server:** nginx on 127.0.0.1, `access_log off`, `sendfile on`, `keepalive_requests 100000`, corpus on /dev/shm; each run writes into a fresh empty directory on /dev/shm")
+    if any(w in HOSTS_WORKLOADS for w in wanted):
+        a("- **Many-hosts servers:** the same nginx also listens on 127.0.0.1 .. 127.0.0.32, one port with TLS (1.3 negotiated, 1.2 allowed; a P-256 certificate for the 32 IP addresses from a CA made for this run and handed to every tool; session cache and tickets on) and HTTP/2, another with plain HTTP/1.1; these two servers log every request (worker pid, `$connection`, `$server_addr`, protocol, status, and on https `$ssl_session_reused`), from which each run's counts come; connections = nginx's accepted-connection counter (stub_status) before and after the run")
     if probes:
         parts = []
         for w, (ttfb, total) in probes.items():
@@ -225,6 +285,15 @@ def write_md(path, s, rows, info, probes, plan_counts, command, reps, quick, wan
     for t in target_rows(s, rss_rows):
         a("| " + " | ".join(t) + " |")
     a("")
+    hosts_targets = hosts_target_rows(s)
+    if hosts_targets:
+        a("## Targets (issue 12, many hosts)")
+        a("")
+        a("| target | imgfetch | reference | ratio | goal | |")
+        a("|---|---|---|---|---|---|")
+        for t in hosts_targets:
+            a("| " + " | ".join(t) + " |")
+        a("")
 
     for w in WORKLOAD_ORDER:
         cases = s.cases(w)
@@ -233,6 +302,9 @@ def write_md(path, s, rows, info, probes, plan_counts, command, reps, quick, wan
         a(f"## {w}: {DESCRIPTION[w]}")
         a("")
         for case in cases:
+            if w in HOSTS_WORKLOADS:
+                write_hosts_table(a, s, w, case)
+                continue
             lim = s.limit(w, case)
             a(f"**{w}, {case}** — practical limit {fmt_s(lim)} s ({s.limit_how(w, case)})")
             a("")
@@ -276,6 +348,8 @@ def write_md(path, s, rows, info, probes, plan_counts, command, reps, quick, wan
     a("- Tools run with: imgfetch `-q -o DIR`; aria2c `--no-conf --file-allocation=none --split=1 --max-connection-per-server=1 --allow-overwrite=false --auto-file-renaming=false --console-log-level=warn --summary-interval=0`; wget2 `--no-config -nv --robots=off --no-netrc --no-hsts --no-hpkp`; curl `-q -s -S --fail --remote-name-all --output-dir DIR -K urls.curl` (with `--parallel --parallel-immediate --parallel-max N` for -Z); wget `--no-config -nv --no-hsts`. Exact argv of every run: bench/bench.py, `make_tools`.")
     a("- imgfetch leaves its documented lock file `DIR/.imgfetch.lock` (empty) in the output directory; verification ignores that one name and nothing else.")
     a("- Delay and slow limits are computed from the server's nominal pacing; the measured per-file time shows how much the server itself adds on this machine.")
+    if any(w in HOSTS_WORKLOADS for w in wanted):
+        a(f"- Many hosts: connections are what nginx accepted during the run (stub_status, the probes' own excluded); TLS handshakes full / resumed are counted once per connection that carried a request (`$ssl_session_reused` in the access log: `.` full, `r` resumed); requests over HTTP/2 / all requests are the run's access-log lines. **Projected wall at 50 ms RTT is a projection on paper, not a measurement**: {PROJECTION}; it ignores every other effect of latency (request round trips, congestion windows).")
     failed_rss = [r for r in rss_rows if r["status"] != "ok"]
     if s.failed or failed_rss:
         a("")

@@ -7,7 +7,8 @@
 #                                     for the shard tests, nginx and apache2 for the HTTP/2
 #                                     tests, squid and tinyproxy for the proxy tests)
 #   scripts/install-deps.sh --bench   also what bench/run.sh compares and measures with (nginx with
-#                                     the echo module, aria2, wget2, wget, curl, wrk, python3)
+#                                     the echo module, aria2, wget2, wget, curl, wrk, python3, and
+#                                     openssl for the many-hosts workloads' bench-time CA)
 #   scripts/install-deps.sh --slurm   also what scripts/slurm_check.sh runs: Slurm's controller,
 #                                     node daemon and client, MUNGE, python3 and PyYAML
 #
@@ -34,7 +35,7 @@ for arg in "$@"; do
         ;;
     --bench)
         packages+=(nginx libnginx-mod-http-echo aria2 wget2 wget curl wrk python3 time coreutils
-            findutils)
+            findutils openssl)
         ;;
     --slurm) packages+=(slurmctld slurmd slurm-client munge python3 python3-yaml) ;;
     -h | --help)
