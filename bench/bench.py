@@ -503,12 +503,17 @@ def ca(c, flag):
 class Tool:
     """One way to download a list: a family (for 'best other tool'), a label, and its command."""
 
-    def __init__(self, key, family, label, argv_fn, stdin=False):
+    def __init__(self, key, family, label, argv_fn, stdin=False, hosts_label=None):
         self.key = key
         self.family = family
         self.label = label
+        self.m_hosts_label = hosts_label or label
         self.m_argv_fn = argv_fn
         self.m_stdin = stdin
+
+    def label_for(self, workload):
+        """The label, or the many-hosts one where the single-host label would not be true there."""
+        return self.m_hosts_label if workload in HOSTS_SCHEME else self.label
 
     def argv(self, ctx, out_dir, jobs):
         return self.m_argv_fn(ctx, out_dir, str(jobs))
@@ -567,6 +572,7 @@ def make_tools(imgfetch):
                 "curl",
                 "curl, 1 keep-alive connection",
                 lambda c, o, j: ["curl", "-q", "-s", "-S", "--fail", "--remote-name-all", "--output-dir", o, *ca(c, "--cacert"), "-K", c["cfg"]],
+                hosts_label="curl, one transfer at a time",  # 32 hosts: one connection per host change
             ),
             Tool("wget", "wget", "wget", lambda c, o, j: ["wget", "--no-config", "-nv", "--no-hsts", "-i", c["list"], "-P", o, *ca(c, "--ca-certificate")]),
             Tool("curl-procs", "curl processes", "{n} curl processes", curl_processes),
@@ -902,7 +908,7 @@ def main():
                             note = (note + "; " if note else "") + f"access log: {counts['requests_ok']} of {len(c['names'])} requests answered 200, {counts['hosts_seen']} hosts"
                     if status != "ok":
                         keep_log(log_path, args.keep_logs)
-                    label = tool.label.format(j=jobs, n=len(c["names"]))
+                    label = tool.label_for(w).format(j=jobs, n=len(c["names"]))
                     rows.append(dict(kind="run", rep=rep + 1, workload=w, case=case, tool=key, family=tool.family, label=label, jobs=jobs, **m, **counts, status=status, note=note))
                     cpu = m["user"] + m["sys"]
                     extra = ""

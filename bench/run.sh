@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The benchmark: imgfetch against aria2c, wget2, curl and wget on a local nginx, end to end.
 # Installs what it needs (apt), builds imgfetch (Release, build/bench), generates the corpus on
-# /dev/shm, starts nginx on 127.0.0.1, runs every tool, verifies every file, writes RESULTS.md,
-# results.csv and results.svg, and stops everything it started. See bench/README.md.
+# /dev/shm, starts nginx on 127.0.0.1 (and on 127.0.0.2 .. 127.0.0.32 for the many-hosts workloads),
+# runs every tool, verifies every file, writes RESULTS.md, results.csv and results.svg, and stops
+# everything it started. See bench/README.md.
 #
 #   bench/run.sh                    full run, 3 repetitions (about 13 minutes), results in bench/
 #   bench/run.sh --quick            smoke run: 1 repetition, no slow sequential runs (~2.5 minutes)
-#   bench/run.sh --only small,rss   only these workloads (small, delay, slow, large, rss)
+#   bench/run.sh --only small,rss   only these workloads (small, delay, slow, large, hosts-https,
+#                                   hosts-http, rss)
 #   bench/run.sh --reps 5           more repetitions
 #   IMGFETCH=build/x/imgfetch bench/run.sh --quick    use that binary, skip the build
 #
@@ -44,7 +46,7 @@ while (($#)); do
     --out=*) out=${1#*=} ;;
     --no-install) install=0 ;;
     -h | --help)
-        sed -n '2,15s/^# \{0,1\}//p' "$0"
+        sed -n '2,17s/^# \{0,1\}//p' "$0"
         exit 0
         ;;
     *) die "unknown argument '$1' (try --help)" ;;
@@ -72,7 +74,7 @@ if ((install)); then
     # Build dependencies plus the benchmark's tools, each installed only when missing.
     scripts/install-deps.sh --bench
 fi
-for tool in nginx aria2c wget2 wget curl wrk sha256sum xargs; do
+for tool in nginx aria2c wget2 wget curl wrk sha256sum xargs openssl; do
     command -v "$tool" >/dev/null || die "$tool is missing (run without --no-install)"
 done
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package 'time')"
