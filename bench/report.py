@@ -33,9 +33,10 @@ CSV_FIELDS = [
     "time_e", "time_user", "time_sys", "rss_kib", "rps", "rc", "status", "note",
     # Many-hosts runs only: connections nginx accepted during the run, those that carried a
     # request, their full and resumed TLS handshakes, requests (all, 200, over HTTP/2), hosts
-    # seen in the access log, and the projected wall at 50 ms RTT (on paper, see PROJECTION).
+    # seen in the access log, the TLS versions negotiated, and the projected wall at 50 ms RTT
+    # (on paper, see PROJECTION).
     "connections", "logged_connections", "tls_full", "tls_resumed", "requests", "requests_ok",
-    "requests_h2", "hosts_seen", "projected_wall",
+    "requests_h2", "hosts_seen", "tls_versions", "projected_wall",
 ]
 COUNT_FIELDS = ("connections", "logged_connections", "tls_full", "tls_resumed", "requests_h2", "requests", "projected_wall")
 
@@ -233,7 +234,11 @@ def hosts_target_rows(s):
 
 def write_hosts_table(a, s, w, case):
     https = w == "hosts-https"
-    a(f"**{w}, {case}** — no practical limit measured (wrk speaks to one host); the last column is a projection on paper: {PROJECTION}, J = the tool's concurrency (1 for the sequential tools)")
+    caption = f"**{w}, {case}** — no practical limit measured (wrk speaks to one host); the last column is a projection on paper: {PROJECTION}, J = the tool's concurrency (1 for the sequential tools)"
+    if https:
+        versions = sorted({v for g in s.groups(w, case) for r in g["ok"] for v in str(r.get("tls_versions") or "").split()})
+        caption += f"; TLS versions in the access log: {', '.join(versions) or '—'}"
+    a(caption)
     a("")
     tls = " TLS handshakes full / resumed |" if https else ""
     a(f"| tool | wall s | CPU s | peak RSS MB | × best other tool | connections |{tls} requests over HTTP/2 | projected wall at 50 ms RTT s (projection on paper) | verified |")
@@ -277,14 +282,16 @@ def write_md(path, s, rows, info, probes, plan_counts, command, reps, quick, wan
     a("![median wall time per tool, as a multiple of the practical limit](results.svg)")
     a("")
 
-    a("## Targets (issue 5, part 2)")
-    a("")
     rss_rows = [r for r in rows if r["kind"] == "rss"]
-    a("| target | imgfetch | reference | ratio | goal | |")
-    a("|---|---|---|---|---|---|")
-    for t in target_rows(s, rss_rows):
-        a("| " + " | ".join(t) + " |")
-    a("")
+    issue5_targets = target_rows(s, rss_rows)
+    if issue5_targets:
+        a("## Targets (issue 5, part 2)")
+        a("")
+        a("| target | imgfetch | reference | ratio | goal | |")
+        a("|---|---|---|---|---|---|")
+        for t in issue5_targets:
+            a("| " + " | ".join(t) + " |")
+        a("")
     hosts_targets = hosts_target_rows(s)
     if hosts_targets:
         a("## Targets (issue 12, many hosts)")
@@ -342,9 +349,11 @@ def write_md(path, s, rows, info, probes, plan_counts, command, reps, quick, wan
     a("")
     a("- Runs are interleaved: within each repetition and workload the tools run in a seeded shuffled order, and the practical limits are measured in the same repetition, just before.")
     if not quick:
-        a("- On delay and slow the sequential tools (imgfetch --sequential, curl with one connection) run in the first repetition only (40 s and 30 s per run), and wget not at all (it is curl's sequential twin there). `xargs -P 8 curl` runs once, on small.")
+        a("- On delay and slow the sequential tools (imgfetch --sequential, curl with one connection) run in the first repetition only (40 s and 30 s per run), and wget not at all (it is curl's sequential twin there). `xargs -P 8 curl` runs once, on small (and once on each many-hosts workload).")
+        if any(w in HOSTS_WORKLOADS for w in wanted):
+            a("- On hosts-https and hosts-http the sequential tools (imgfetch --sequential, curl without -Z, wget) run in the first repetition only: each pays a new connection, on https a TLS handshake, at nearly every host change.")
     else:
-        a("- Quick run: one repetition, no sequential tools on delay and slow, no `xargs -P 8 curl`, wrk for 1 s, RSS up to 100,000 URLs.")
+        a("- Quick run: one repetition, no sequential tools on delay, slow, hosts-https and hosts-http, no `xargs -P 8 curl`, wrk for 1 s, RSS up to 100,000 URLs.")
     a("- Tools run with: imgfetch `-q -o DIR`; aria2c `--no-conf --file-allocation=none --split=1 --max-connection-per-server=1 --allow-overwrite=false --auto-file-renaming=false --console-log-level=warn --summary-interval=0`; wget2 `--no-config -nv --robots=off --no-netrc --no-hsts --no-hpkp`; curl `-q -s -S --fail --remote-name-all --output-dir DIR -K urls.curl` (with `--parallel --parallel-immediate --parallel-max N` for -Z); wget `--no-config -nv --no-hsts`. Exact argv of every run: bench/bench.py, `make_tools`.")
     a("- imgfetch leaves its documented lock file `DIR/.imgfetch.lock` (empty) in the output directory; verification ignores that one name and nothing else.")
     a("- Delay and slow limits are computed from the server's nominal pacing; the measured per-file time shows how much the server itself adds on this machine.")
