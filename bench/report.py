@@ -358,7 +358,7 @@ def write_md(path, s, rows, info, probes, plan_counts, command, reps, quick, wan
     a("- imgfetch leaves its documented lock file `DIR/.imgfetch.lock` (empty) in the output directory; verification ignores that one name and nothing else.")
     a("- Delay and slow limits are computed from the server's nominal pacing; the measured per-file time shows how much the server itself adds on this machine.")
     if any(w in HOSTS_WORKLOADS for w in wanted):
-        a(f"- Many hosts: connections are what nginx accepted during the run (stub_status, the probes' own excluded); TLS handshakes full / resumed are counted once per connection that carried a request (`$ssl_session_reused` in the access log: `.` full, `r` resumed); requests over HTTP/2 / all requests are the run's access-log lines. **Projected wall at 50 ms RTT is a projection on paper, not a measurement**: {PROJECTION}; it ignores every other effect of latency (request round trips, congestion windows).")
+        a(f"- Many hosts: connections are what nginx accepted during the run (stub_status, the probes' own excluded); TLS handshakes full / resumed are counted once per connection that carried a request (`$ssl_session_reused` in the access log: `.` full, `r` resumed); every count is a median over the verified runs, column by column, so full + resumed need not add up to the median connections; requests over HTTP/2 / all requests are the run's access-log lines. **Projected wall at 50 ms RTT is a projection on paper, not a measurement**: {PROJECTION}; it ignores every other effect of latency (request round trips, congestion windows).")
     failed_rss = [r for r in rss_rows if r["status"] != "ok"]
     if s.failed or failed_rss:
         a("")
