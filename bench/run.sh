@@ -5,7 +5,7 @@
 # runs every tool, verifies every file, writes RESULTS.md, results.csv and results.svg, and stops
 # everything it started. See bench/README.md.
 #
-#   bench/run.sh                    full run, 3 repetitions (about 13 minutes), results in bench/
+#   bench/run.sh                    full run, 3 repetitions (about 13 minutes + many hosts), in bench/
 #   bench/run.sh --quick            smoke run: 1 repetition, no slow sequential runs (~2.5 minutes)
 #   bench/run.sh --only small,rss   only these workloads (small, delay, slow, large, hosts-https,
 #                                   hosts-http, rss)
