@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,11 +14,6 @@
 #include "support/temp_dir.hpp"
 
 namespace imgfetch::test {
-
-// The squid to use: $IMGFETCH_SQUID when set, else `squid` on $PATH, else /usr/sbin/squid.
-inline std::optional<std::string> find_squid() {
-    return find_daemon("IMGFETCH_SQUID", "squid");
-}
 
 // A real squid (Debian 12's 5.7) as a ForwardProxy: `squid -N` (no daemon, one process) with its
 // own configuration (-f), caching nothing, logging each request as "METHOD TARGET STATUS TAG" to

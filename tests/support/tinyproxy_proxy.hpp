@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -12,12 +11,6 @@
 #include "support/temp_dir.hpp"
 
 namespace imgfetch::test {
-
-// The tinyproxy to use: $IMGFETCH_TINYPROXY when set, else `tinyproxy` on $PATH (Debian's
-// tinyproxy-bin installs /usr/bin/tinyproxy), else /usr/sbin/tinyproxy.
-inline std::optional<std::string> find_tinyproxy() {
-    return find_daemon("IMGFETCH_TINYPROXY", "tinyproxy");
-}
 
 // A real tinyproxy (Debian 12's 1.11) as a ForwardProxy: `tinyproxy -d` (foreground) with its own
 // configuration (-c), logging at level Info to prefix/tinyproxy.log, where each request is a line

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -112,6 +113,12 @@ private:
     std::filesystem::path m_prefix = m_prefix_dir.path();
     std::optional<LoopbackDaemon> m_daemon; // declared last: stopped before its files go
 };
+
+// Starts a `Server` (NginxServer, ApacheServer) as a WebServer: DaemonUnderTest::start.
+template <typename Server, typename... Args>
+std::unique_ptr<WebServer> start_web_server(const std::string& executable, const Args&... args) {
+    return std::make_unique<Server>(executable, args...);
+}
 
 // A path in double quotes, as nginx's and apache2's configuration files take it.
 inline std::string quoted(const std::filesystem::path& path) {
