@@ -1,20 +1,19 @@
 // Messages a person can act on: where libcurl's own words mislead ("Out of memory" for a huge
 // response header, "Couldn't connect to server" when it was the proxy that was down), the
 // failure says what happened. The proxy cases set the proxy variables of this test process
-// (each test runs in a process of its own under ctest) and restore them.
+// (each test runs in a process of its own under ctest) and restore them. The command line's
+// message is tested in tests/e2e/test_messages.cpp.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <optional>
 #include <string>
 
-#include "imgfetch/files/output_dir.hpp"
-#include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/transfer/proxy_env.hpp"
+#include "support/download_fixture.hpp"
 #include "support/images.hpp"
 #include "support/raw_server.hpp"
-#include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
 
@@ -66,18 +65,9 @@ protected:
     ScopedEnv no_proxy_upper{"NO_PROXY", std::nullopt};
 };
 
-class Messages : public ProxyEnvironment {
+class Messages : public ProxyEnvironment, protected test::DownloadFixture {
 protected:
-    TransferResult fetch(const std::string& url) {
-        const DownloadContext ctx{settings, dir, clock, {}, nullptr};
-        return download_link(session, Task{0, 1, url, "x.png", false}, ctx, 0);
-    }
-
-    TempDir temp;
-    OutputDir dir{(temp / "out").string()};
-    DownloadSettings settings;
-    RunClock clock;
-    CurlSession session;
+    TransferResult fetch(const std::string& url) { return download(url, "x.png"); }
 };
 
 TEST_F(Messages, AResponseHeaderOverLibcurlsLimitIsSaidToBeTooLarge) {
@@ -125,21 +115,6 @@ TEST_F(Messages, WithoutAProxyAConnectionFailureNamesNoProxy) {
     EXPECT_EQ(result.status, Status::failed);
     EXPECT_EQ(result.error.find("proxy"), std::string::npos) << result.error;
     EXPECT_NE(result.error.find("connect"), std::string::npos) << result.error;
-}
-
-TEST_F(Messages, TheCommandLineSaysWhichProxyWasDown) {
-    TempDir scratch;
-    test::write_file(scratch / "list.txt", "http://127.0.0.1:9/a.png\n");
-    const ScopedEnv proxy{"http_proxy", "http://127.0.0.1:1"};
-
-    const test::ProcessResult run =
-        test::run_imgfetch({(scratch / "list.txt").string(), "-o", (scratch / "out").string(),
-                            "--retries", "0", "--no-progress"},
-                           scratch.path());
-
-    EXPECT_EQ(run.exit_code, 1);
-    EXPECT_NE(run.err.find("proxy http://127.0.0.1:1: connection refused"), std::string::npos)
-        << run.err;
 }
 
 // Which proxy the environment names for a URL: libcurl's rules, checked case by case.
