@@ -278,6 +278,18 @@ private:
     std::optional<ChildProcess> m_child; // the running daemon; empty once stopped
 };
 
+// The complete lines of a log that a daemon may still be writing: a last line without its line
+// end (one being written) is left out, to be read whole next time.
+inline std::vector<std::string> complete_lines(const std::string& log) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    for (std::size_t end = log.find('\n'); end != std::string::npos; end = log.find('\n', start)) {
+        lines.push_back(log.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
 // Whether the pid file at `path` holds `pid` (as "PID\n", the way nginx and apache2 write it).
 inline bool pid_file_holds(const std::filesystem::path& path, pid_t pid) {
     return read_file(path) == std::to_string(pid) + "\n";

@@ -62,11 +62,7 @@ inline std::unique_ptr<ForwardProxy> start_squid(const std::string& executable) 
     };
     kind.requests = [](const std::filesystem::path& prefix) {
         std::vector<ProxyRequest> requests;
-        std::istringstream lines(read_file(prefix / "access.log"));
-        for (std::string line; std::getline(lines, line);) {
-            if (lines.eof()) {
-                break; // no line end yet: a line being written
-            }
+        for (const std::string& line : complete_lines(read_file(prefix / "access.log"))) {
             std::istringstream fields(line);
             ProxyRequest request;
             // A connection closed before it sent a request is logged with method "-" and

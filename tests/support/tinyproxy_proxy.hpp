@@ -44,12 +44,8 @@ inline std::unique_ptr<ForwardProxy> start_tinyproxy(const std::string& executab
     kind.port_taken = "Could not create listening sockets";
     kind.requests = [](const std::filesystem::path& prefix) {
         std::vector<ProxyRequest> requests;
-        std::istringstream lines(read_file(prefix / "tinyproxy.log"));
         const std::string marker = "]: Request (file descriptor ";
-        for (std::string line; std::getline(lines, line);) {
-            if (lines.eof()) {
-                break; // no line end yet: a line being written
-            }
+        for (const std::string& line : complete_lines(read_file(prefix / "tinyproxy.log"))) {
             const auto at = line.find(marker);
             const auto colon = at == std::string::npos ? at : line.find("): ", at);
             if (colon == std::string::npos) {

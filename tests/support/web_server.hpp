@@ -86,11 +86,7 @@ public:
     // the line appears: wait for the expected count with eventually().
     std::vector<AccessLogEntry> access_log() const {
         std::vector<AccessLogEntry> entries;
-        std::istringstream lines(read_file(m_prefix / "access.log"));
-        for (std::string line; std::getline(lines, line);) {
-            if (lines.eof()) {
-                break; // no line end yet: a line being written
-            }
+        for (const std::string& line : complete_lines(read_file(m_prefix / "access.log"))) {
             std::istringstream fields(line);
             AccessLogEntry entry;
             if (fields >> entry.port >> entry.method >> entry.uri >> entry.protocol >>
