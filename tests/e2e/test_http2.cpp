@@ -25,6 +25,7 @@
 #include "support/images.hpp"
 #include "support/loopback_daemon.hpp"
 #include "support/nginx_server.hpp"
+#include "support/run_options.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tls_fixture.hpp"
@@ -41,29 +42,12 @@ using test::TempDir;
 using test::WebServer;
 
 // One of the servers every test runs against.
-struct ServerUnderTest {
-    std::string name;           // the test name's suffix
-    const char* executable_var; // picks another binary
-    const char* skip_var;       // "1" skips its tests
-    std::optional<std::string> (*find)();
-    std::unique_ptr<WebServer> (*start)(const std::string&, const SelfSignedCertificate&);
-};
-
-template <typename Server>
-std::unique_ptr<WebServer> start(const std::string& executable,
-                                 const SelfSignedCertificate& certificate) {
-    return std::make_unique<Server>(executable, certificate);
-}
+using ServerUnderTest = test::DaemonUnderTest<WebServer, SelfSignedCertificate>;
 
 const ServerUnderTest k_nginx{"nginx", "IMGFETCH_NGINX", "IMGFETCH_SKIP_NGINX_TESTS",
-                              test::NginxServer::find_executable, start<test::NginxServer>};
+                              test::start_web_server<test::NginxServer>};
 const ServerUnderTest k_apache2{"apache2", "IMGFETCH_APACHE2", "IMGFETCH_SKIP_APACHE2_TESTS",
-                                test::ApacheServer::find_executable, start<test::ApacheServer>};
-
-// Test failures name the server, not its bytes.
-void PrintTo(const ServerUnderTest& kind, std::ostream* out) {
-    *out << kind.name;
-}
+                                test::start_web_server<test::ApacheServer>};
 
 // A running server serving a handful of images, from 2 KiB to 1 MiB: the larger ones need
 // several HTTP/2 DATA frames and flow-control window updates (the initial window is 64 KiB).
@@ -71,12 +55,11 @@ class Http2 : public ::testing::TestWithParam<ServerUnderTest> {
 protected:
     void SetUp() override {
         const ServerUnderTest& kind = GetParam();
-        if (test::env_flag_set(kind.skip_var)) {
+        if (kind.skipped()) {
             GTEST_SKIP() << kind.skip_var << "=1";
         }
-        const std::optional<std::string> executable = kind.find();
-        ASSERT_TRUE(executable) << test::missing_daemon_message(kind.name, kind.executable_var,
-                                                                kind.skip_var, "its HTTP/2 tests");
+        const std::optional<std::string> executable = kind.executable();
+        ASSERT_TRUE(executable) << kind.missing("its HTTP/2 tests");
         server = kind.start(*executable, certificate);
         const std::vector<std::size_t> sizes{2'048, 40'000, 70'000, 300'000, 1'048'576, 9'000};
         for (std::size_t i = 0; i < sizes.size(); ++i) {
@@ -108,14 +91,9 @@ protected:
     }
 
     Options options_for(const std::string& list, const std::string& out) {
-        Options options;
-        options.input.lists = {list};
-        options.outputs.output_dir = (temp / out).string();
-        options.outputs.report_file = (temp / (out + ".json")).string();
+        Options options = test::run_options(list, temp.path(), out);
         options.transfer.cacert = certificate.cert_path().string();
         options.politeness.jobs = 3;
-        options.transfer.retries = 0; // a failure must show, not be retried away
-        options.logging.progress = false;
         return options;
     }
 

@@ -23,6 +23,7 @@
 
 #include "support/child_process.hpp"
 #include "support/images.hpp"
+#include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
 

@@ -28,6 +28,7 @@
 #include "support/forward_proxy.hpp"
 #include "support/images.hpp"
 #include "support/loopback_daemon.hpp"
+#include "support/run_options.hpp"
 #include "support/run_process.hpp"
 #include "support/squid_proxy.hpp"
 #include "support/temp_dir.hpp"
@@ -47,23 +48,12 @@ using test::SelfSignedCertificate;
 using test::TempDir;
 
 // One of the proxies every test runs against.
-struct ProxyUnderTest {
-    std::string name;           // the test name's suffix
-    const char* executable_var; // picks another binary
-    const char* skip_var;       // "1" skips its tests
-    std::optional<std::string> (*find)();
-    std::unique_ptr<ForwardProxy> (*start)(const std::string&);
-};
+using ProxyUnderTest = test::DaemonUnderTest<ForwardProxy>;
 
 const ProxyUnderTest k_squid{"squid", "IMGFETCH_SQUID", "IMGFETCH_SKIP_SQUID_TESTS",
-                             test::find_squid, test::start_squid};
+                             test::start_squid};
 const ProxyUnderTest k_tinyproxy{"tinyproxy", "IMGFETCH_TINYPROXY", "IMGFETCH_SKIP_TINYPROXY_TESTS",
-                                 test::find_tinyproxy, test::start_tinyproxy};
-
-// Test failures name the proxy, not its bytes.
-void PrintTo(const ProxyUnderTest& kind, std::ostream* out) {
-    *out << kind.name;
-}
+                                 test::start_tinyproxy};
 
 // What an origin server got: the path and the Via header ("" when there was none), which a
 // proxy adds to the requests it forwards. Thread-safe: the server's threads record, the test
@@ -96,12 +86,11 @@ class Proxy : public ::testing::TestWithParam<ProxyUnderTest> {
 protected:
     void SetUp() override {
         const ProxyUnderTest& kind = GetParam();
-        if (test::env_flag_set(kind.skip_var)) {
+        if (kind.skipped()) {
             GTEST_SKIP() << kind.skip_var << "=1";
         }
-        const std::optional<std::string> executable = kind.find();
-        ASSERT_TRUE(executable) << test::missing_daemon_message(kind.name, kind.executable_var,
-                                                                kind.skip_var, "its proxy tests");
+        const std::optional<std::string> executable = kind.executable();
+        ASSERT_TRUE(executable) << kind.missing("its proxy tests");
         proxy = kind.start(*executable);
 
         for (std::size_t i = 0; i < 4; ++i) {
@@ -155,15 +144,10 @@ protected:
     }
 
     Options options_for(const std::string& list, const std::string& out) {
-        Options options;
-        options.input.lists = {list};
-        options.outputs.output_dir = (temp / out).string();
-        options.outputs.report_file = (temp / (out + ".json")).string();
+        Options options = test::run_options(list, temp.path(), out);
         options.transfer.cacert = certificate.cert_path().string();
         options.politeness.jobs = 2;
-        options.transfer.retries = 0; // a failure must show, not be retried away
         options.transfer.connect_timeout_s = 5;
-        options.logging.progress = false;
         return options;
     }
 

@@ -10,11 +10,13 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -78,7 +80,8 @@ struct ChildSetup {
 
 // A child process started with posix_spawn, its stdin read from a file (or FIFO), its stdout
 // and stderr written to files, no other descriptor inherited: the one way the tests start a
-// process (the imgfetch executable, a shell, or a daemon such as nginx or squid). It starts with
+// process (the imgfetch executable through run_process.hpp, a shell, or a daemon such as nginx
+// or squid through loopback_daemon.hpp). It starts with
 // the default disposition for every signal a program may care about and an empty signal mask,
 // like a command started from a shell (the test binary ignores SIGPIPE, which a child would
 // otherwise inherit), with our environment plus the changes in Setup::environment. Owned and
@@ -313,26 +316,20 @@ inline ChildProcess::Io child_io(const std::filesystem::path& scratch, const std
     return {stdin_path, scratch / (name + ".stdout"), scratch / (name + ".stderr")};
 }
 
-// The command line of the real imgfetch executable with `args`.
-inline std::vector<std::string> imgfetch_argv(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{IMGFETCH_EXE};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
-}
-
-// Starts the real imgfetch executable with `args`, without waiting for it.
-inline ChildProcess start_imgfetch(const std::vector<std::string>& args, ChildProcess::Io io) {
-    return ChildProcess(imgfetch_argv(args), std::move(io));
-}
-
-// The command line that runs imgfetch through `/bin/sh -c 'SETUP && exec imgfetch ARGS'`, for
-// shell-only set-up such as `ulimit -f N`. The arguments reach imgfetch as they are, via "$@".
-inline std::vector<std::string> imgfetch_argv_after(const std::string& shell_setup,
-                                                    const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"/bin/sh", "-c", shell_setup + " && exec \"$0\" \"$@\"",
-                                  IMGFETCH_EXE};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
+// The full path of `program` on $PATH (/usr/bin:/bin when it is unset): the first executable
+// regular file of that name. Nothing when there is none.
+inline std::optional<std::string> find_on_path(const std::string& program) {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path == nullptr ? "/usr/bin:/bin" : path);
+    for (std::string dir; std::getline(dirs, dir, ':');) {
+        const std::filesystem::path candidate = std::filesystem::path(dir) / program;
+        std::error_code ec;
+        if (!dir.empty() && std::filesystem::is_regular_file(candidate, ec) &&
+            ::access(candidate.c_str(), X_OK) == 0) {
+            return candidate.string();
+        }
+    }
+    return std::nullopt;
 }
 
 } // namespace imgfetch::test

@@ -11,7 +11,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -90,8 +92,8 @@ inline bool accepts_connections(int port) {
 }
 
 // The daemon executable to use: $ENV_VAR when set (nothing when that is not executable), else
-// NAME on $PATH, else /usr/sbin/NAME (often not on a non-root user's $PATH). Nothing when none
-// is executable.
+// NAME on $PATH (find_on_path), else /usr/sbin/NAME (often not on a non-root user's $PATH). Nothing
+// when none is executable.
 inline std::optional<std::string> find_daemon(const char* env_var, const std::string& name) {
     if (const char* chosen = std::getenv(env_var); chosen != nullptr) {
         if (detail::is_executable_file(chosen)) {
@@ -99,12 +101,8 @@ inline std::optional<std::string> find_daemon(const char* env_var, const std::st
         }
         return std::nullopt;
     }
-    const char* path = std::getenv("PATH");
-    std::stringstream dirs(path == nullptr ? "" : path);
-    for (std::string dir; std::getline(dirs, dir, ':');) {
-        if (!dir.empty() && detail::is_executable_file(std::filesystem::path(dir) / name)) {
-            return (std::filesystem::path(dir) / name).string();
-        }
+    if (auto on_path = find_on_path(name)) {
+        return on_path;
     }
     if (const auto sbin = std::filesystem::path("/usr/sbin") / name;
         detail::is_executable_file(sbin)) {
@@ -124,6 +122,33 @@ inline std::string missing_daemon_message(const std::string& name, const char* e
                                           const char* skip_var, const std::string& what) {
     return "no " + name + " found (looked at $" + env_var + ", $PATH and /usr/sbin/" + name +
            "): run scripts/install-deps.sh --test, or set " + skip_var + "=1 to skip " + what;
+}
+
+// One kind of daemon that a parameterised test runs against (nginx or apache2, squid or
+// tinyproxy): its name (the test name's suffix, and the executable looked for), the variables
+// that choose another binary or skip its tests, and how to start it. `Started` is the fixture the
+// test gets (WebServer, ForwardProxy); `Args` are what start() takes besides the executable. A
+// test's SetUp skips when skipped(), fails with missing() when executable() finds nothing, and
+// else calls start().
+template <typename Started, typename... Args>
+struct DaemonUnderTest {
+    std::string name;           // "squid"
+    const char* executable_var; // "IMGFETCH_SQUID": picks another binary
+    const char* skip_var;       // "IMGFETCH_SKIP_SQUID_TESTS": "1" skips its tests
+    std::unique_ptr<Started> (*start)(const std::string& executable, const Args&... args);
+
+    bool skipped() const { return env_flag_set(skip_var); }
+    std::optional<std::string> executable() const { return find_daemon(executable_var, name); }
+    // The failure message when executable() found nothing, for tests described by `what`.
+    std::string missing(const std::string& what) const {
+        return missing_daemon_message(name, executable_var, skip_var, what);
+    }
+};
+
+// Test failures name the daemon, not its bytes.
+template <typename Started, typename... Args>
+void PrintTo(const DaemonUnderTest<Started, Args...>& kind, std::ostream* out) {
+    *out << kind.name;
 }
 
 // What a daemon fixture tells LoopbackDaemon about its daemon.
@@ -252,6 +277,18 @@ private:
     ExitStatus m_start_status;           // how the last start ended, when it did
     std::optional<ChildProcess> m_child; // the running daemon; empty once stopped
 };
+
+// The complete lines of a log that a daemon may still be writing: a last line without its line
+// end (one being written) is left out, to be read whole next time.
+inline std::vector<std::string> complete_lines(const std::string& log) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    for (std::size_t end = log.find('\n'); end != std::string::npos; end = log.find('\n', start)) {
+        lines.push_back(log.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
 
 // Whether the pid file at `path` holds `pid` (as "PID\n", the way nginx and apache2 write it).
 inline bool pid_file_holds(const std::filesystem::path& path, pid_t pid) {

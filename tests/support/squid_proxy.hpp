@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,11 +14,6 @@
 #include "support/temp_dir.hpp"
 
 namespace imgfetch::test {
-
-// The squid to use: $IMGFETCH_SQUID when set, else `squid` on $PATH, else /usr/sbin/squid.
-inline std::optional<std::string> find_squid() {
-    return find_daemon("IMGFETCH_SQUID", "squid");
-}
 
 // A real squid (Debian 12's 5.7) as a ForwardProxy: `squid -N` (no daemon, one process) with its
 // own configuration (-f), caching nothing, logging each request as "METHOD TARGET STATUS TAG" to
@@ -68,11 +62,7 @@ inline std::unique_ptr<ForwardProxy> start_squid(const std::string& executable) 
     };
     kind.requests = [](const std::filesystem::path& prefix) {
         std::vector<ProxyRequest> requests;
-        std::istringstream lines(read_file(prefix / "access.log"));
-        for (std::string line; std::getline(lines, line);) {
-            if (lines.eof()) {
-                break; // no line end yet: a line being written
-            }
+        for (const std::string& line : complete_lines(read_file(prefix / "access.log"))) {
             std::istringstream fields(line);
             ProxyRequest request;
             // A connection closed before it sent a request is logged with method "-" and

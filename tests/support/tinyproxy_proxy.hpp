@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -12,12 +11,6 @@
 #include "support/temp_dir.hpp"
 
 namespace imgfetch::test {
-
-// The tinyproxy to use: $IMGFETCH_TINYPROXY when set, else `tinyproxy` on $PATH (Debian's
-// tinyproxy-bin installs /usr/bin/tinyproxy), else /usr/sbin/tinyproxy.
-inline std::optional<std::string> find_tinyproxy() {
-    return find_daemon("IMGFETCH_TINYPROXY", "tinyproxy");
-}
 
 // A real tinyproxy (Debian 12's 1.11) as a ForwardProxy: `tinyproxy -d` (foreground) with its own
 // configuration (-c), logging at level Info to prefix/tinyproxy.log, where each request is a line
@@ -51,12 +44,8 @@ inline std::unique_ptr<ForwardProxy> start_tinyproxy(const std::string& executab
     kind.port_taken = "Could not create listening sockets";
     kind.requests = [](const std::filesystem::path& prefix) {
         std::vector<ProxyRequest> requests;
-        std::istringstream lines(read_file(prefix / "tinyproxy.log"));
         const std::string marker = "]: Request (file descriptor ";
-        for (std::string line; std::getline(lines, line);) {
-            if (lines.eof()) {
-                break; // no line end yet: a line being written
-            }
+        for (const std::string& line : complete_lines(read_file(prefix / "tinyproxy.log"))) {
             const auto at = line.find(marker);
             const auto colon = at == std::string::npos ? at : line.find("): ", at);
             if (colon == std::string::npos) {

@@ -5,14 +5,14 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sys/socket.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <thread>
+
+#include "support/test_server.hpp"
 
 namespace imgfetch::test {
 
@@ -100,64 +100,17 @@ private:
     std::filesystem::path m_key_path;
 };
 
-// A real HTTPS server on 127.0.0.1 and a free port, listening on its own thread: TestServer's
-// twin over TLS. Register every route with server() first: the server starts on the first
-// port()/url() call (or start()), and routes must not change once its threads run. The
-// destructor stops the server and joins its thread.
-class TlsTestServer {
+// A real HTTPS server on 127.0.0.1 and a free port, serving `certificate`: BasicTestServer over
+// httplib::SSLServer, TestServer's twin over TLS (no warm-up request).
+class TlsTestServer : public BasicTestServer<httplib::SSLServer> {
 public:
     explicit TlsTestServer(const SelfSignedCertificate& certificate)
-        : m_server(certificate.cert_path().c_str(), certificate.key_path().c_str()) {
-        if (!m_server.is_valid()) {
+        : BasicTestServer({"TlsTestServer", "https", 8, false}, "127.0.0.1",
+                          certificate.cert_path().c_str(), certificate.key_path().c_str()) {
+        if (!server().is_valid()) {
             throw std::runtime_error("TlsTestServer: certificate or key not usable");
         }
-        m_server.new_task_queue = [] { return new httplib::ThreadPool(8); };
-        m_server.set_tcp_nodelay(true);
-        m_server.set_socket_options([](int fd) {
-            const int on = 1;
-            ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-        });
     }
-    ~TlsTestServer() {
-        if (!m_thread.joinable()) {
-            return;
-        }
-        // httplib's stop() is a no-op until the accept loop has started; wait for that (it is
-        // already on its way: the thread was started by start()).
-        while (!m_server.is_running()) {
-            std::this_thread::yield();
-        }
-        m_server.stop();
-        // m_thread joins in its destructor, before m_server is destroyed.
-    }
-    TlsTestServer(const TlsTestServer&) = delete;
-    TlsTestServer& operator=(const TlsTestServer&) = delete;
-
-    httplib::SSLServer& server() { return m_server; }
-
-    void start() {
-        if (m_thread.joinable()) {
-            return;
-        }
-        m_port = m_server.bind_to_any_port("127.0.0.1");
-        if (m_port <= 0) {
-            throw std::runtime_error("TlsTestServer: cannot bind 127.0.0.1");
-        }
-        m_thread = std::jthread([this] { m_server.listen_after_bind(); });
-    }
-
-    int port() {
-        start();
-        return m_port;
-    }
-    std::string url(const std::string& path) {
-        return "https://127.0.0.1:" + std::to_string(port()) + path;
-    }
-
-private:
-    httplib::SSLServer m_server;
-    int m_port = 0;
-    std::jthread m_thread;
 };
 
 } // namespace imgfetch::test

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -85,11 +86,7 @@ public:
     // the line appears: wait for the expected count with eventually().
     std::vector<AccessLogEntry> access_log() const {
         std::vector<AccessLogEntry> entries;
-        std::istringstream lines(read_file(m_prefix / "access.log"));
-        for (std::string line; std::getline(lines, line);) {
-            if (lines.eof()) {
-                break; // no line end yet: a line being written
-            }
+        for (const std::string& line : complete_lines(read_file(m_prefix / "access.log"))) {
             std::istringstream fields(line);
             AccessLogEntry entry;
             if (fields >> entry.port >> entry.method >> entry.uri >> entry.protocol >>
@@ -112,6 +109,12 @@ private:
     std::filesystem::path m_prefix = m_prefix_dir.path();
     std::optional<LoopbackDaemon> m_daemon; // declared last: stopped before its files go
 };
+
+// Starts a `Server` (NginxServer, ApacheServer) as a WebServer: DaemonUnderTest::start.
+template <typename Server, typename... Args>
+std::unique_ptr<WebServer> start_web_server(const std::string& executable, const Args&... args) {
+    return std::make_unique<Server>(executable, args...);
+}
 
 // A path in double quotes, as nginx's and apache2's configuration files take it.
 inline std::string quoted(const std::filesystem::path& path) {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <thread>
@@ -26,6 +27,7 @@
 #include "imgfetch/report/result_sink.hpp"
 #include "imgfetch/run/work_queue.hpp"
 #include "imgfetch/run/worker_pool.hpp"
+#include "support/bounded_wait.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
@@ -61,9 +63,12 @@ Task task_for(const std::string& host, std::size_t seq) {
 
 // Spins (yielding) until `condition` holds: for a state the code under test reports, never
 // a sleep that hopes the other thread got there.
+// Waits until `condition` holds; a failure (reported at once, then thrown to end the test)
+// when it does not within test::k_hang_deadline, instead of a hang.
 void wait_until(const std::function<bool()>& condition) {
-    while (!condition()) {
-        std::this_thread::yield();
+    if (!test::eventually(condition, test::k_hang_deadline)) {
+        ADD_FAILURE() << "condition not reached within " << test::k_hang_deadline.count() << " s";
+        throw std::runtime_error("wait_until: deadline passed");
     }
 }
 
@@ -526,7 +531,9 @@ TEST_F(TwoHosts, InterruptReportsParkedTasksAsNotStarted) {
     std::jthread runner([&] { exit_code = run(options, stop.get_token()); });
     {
         std::unique_lock lock(a_record.mutex);
-        a_record.arrived.wait(lock, [&] { return !a_record.requests.empty(); });
+        ASSERT_TRUE(a_record.arrived.wait_for(lock, test::k_hang_deadline, [&] {
+            return !a_record.requests.empty();
+        })) << "no request reached host a";
     }
     stop.request_stop();
     runner.join();

@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/bounded_wait.hpp"
+
 namespace imgfetch {
 namespace {
 
@@ -87,6 +89,7 @@ TEST(WorkQueue, GetBlocksWhileEmptyUntilAPut) {
     EXPECT_TRUE(still_blocked(getter));
 
     queue.put(42);
+    ASSERT_TRUE(test::finishes(getter)) << "still blocked: a hang";
     EXPECT_EQ(getter.get(), 42);
 }
 
@@ -100,6 +103,7 @@ TEST(WorkQueue, PutBlocksWhileFullUntilAGet) {
     EXPECT_EQ(queue.size(), 2U);
 
     EXPECT_EQ(queue.get(), 1);
+    ASSERT_TRUE(test::finishes(producer)) << "still blocked: a hang";
     producer.get();
     EXPECT_EQ(queue.size(), 2U);
     EXPECT_EQ(queue.get(), 2);
@@ -119,6 +123,7 @@ TEST(WorkQueue, ABlockedPutWakesOnceGetHasDrainedTheQueueToHalf) {
     EXPECT_EQ(queue.get(), 0);
     EXPECT_TRUE(still_blocked(producer)) << "three of four slots still full: not woken yet";
     EXPECT_EQ(queue.get(), 1); // half: the producer wakes
+    ASSERT_TRUE(test::finishes(producer)) << "still blocked: a hang";
     producer.get();
     EXPECT_EQ(queue.size(), 3U);
 }
@@ -189,7 +194,9 @@ TEST(WorkQueue, JoinBlocksUntilEveryPutHasItsTaskDone) {
     EXPECT_TRUE(still_blocked(early_joiner));
 
     queue.task_done();
+    ASSERT_TRUE(test::finishes(early_joiner)) << "still blocked: a hang";
     early_joiner.get();
+    ASSERT_TRUE(test::finishes(late_joiner)) << "still blocked: a hang";
     late_joiner.get();
     EXPECT_EQ(queue.unfinished_tasks(), 0U);
 }
@@ -213,6 +220,7 @@ TEST(WorkQueue, EveryJoinerWakesWhenTheLastTaskIsDone) {
     queue.task_done();
 
     for (auto& joiner : joiners) {
+        ASSERT_TRUE(test::finishes(joiner)) << "still blocked: a hang";
         joiner.get();
     }
     EXPECT_EQ(returned.load(), k_joiners);
@@ -230,6 +238,7 @@ TEST(WorkQueue, CloseWakesEveryBlockedGetterWithNullopt) {
     queue.close();
 
     for (auto& getter : getters) {
+        ASSERT_TRUE(test::finishes(getter)) << "still blocked: a hang";
         EXPECT_EQ(getter.get(), std::nullopt);
     }
 }
@@ -286,6 +295,7 @@ TEST(WorkQueue, CloseWakesAProducerBlockedInPutWhichThrowsQueueClosed) {
 
     queue.close();
 
+    ASSERT_TRUE(test::finishes(producer)) << "still blocked: a hang";
     EXPECT_THROW(producer.get(), QueueClosed);
     EXPECT_EQ(queue.size(), 1U);
     EXPECT_EQ(queue.unfinished_tasks(), 1U); // the rejected item was never counted
@@ -334,6 +344,7 @@ TEST(TaskDoneGuard, LetsJoinReturnOnceEveryItemIsGuarded) {
         TaskDoneGuard guard(queue);
     }
 
+    ASSERT_TRUE(test::finishes(joiner)) << "still blocked: a hang";
     joiner.get();
     EXPECT_EQ(queue.unfinished_tasks(), 0U);
 }

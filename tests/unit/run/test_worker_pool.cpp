@@ -1,8 +1,8 @@
 // WorkerPool against a recording fake HandlerFactory: no network, real threads.
 //
-// Parallelism is proved, not hoped for: the first `workers` handler calls wait on a latch
-// that only opens once that many handlers are in flight at the same time, so a pool that ran
-// fewer at once would hang rather than pass.
+// Parallelism is proved, not hoped for: the first `workers` handler calls wait until that many
+// handlers are in flight at the same time, so a pool that ran fewer at once would fail (after a
+// generous deadline) rather than pass.
 
 #include "imgfetch/run/worker_pool.hpp"
 
@@ -10,10 +10,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <latch>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +27,7 @@
 #include "imgfetch/report/result_sink.hpp"
 #include "imgfetch/run/work_queue.hpp"
 #include "imgfetch/transfer/transfer_result.hpp"
+#include "support/bounded_wait.hpp"
 
 namespace imgfetch {
 namespace {
@@ -109,7 +110,7 @@ private:
 // tracks how many ever run concurrently.
 class ConcurrencyProbe {
 public:
-    explicit ConcurrencyProbe(unsigned workers) : m_workers(workers), m_all_in_flight(workers) {}
+    explicit ConcurrencyProbe(unsigned workers) : m_workers(workers) {}
 
     TransferResult run(const Task& task, unsigned worker) {
         const unsigned now = m_in_flight.fetch_add(1) + 1;
@@ -117,9 +118,17 @@ public:
         while (now > peak && !m_peak.compare_exchange_weak(peak, now)) {
         }
         // A worker parked here cannot start a second call, so the first `workers` calls come
-        // from distinct workers, and the latch opens only when all of them run together.
+        // from distinct workers, and the wait ends only when all of them run together (or
+        // fails the test after a deadline: fewer workers than that would otherwise hang it).
         if (m_calls.fetch_add(1) < m_workers) {
-            m_all_in_flight.arrive_and_wait();
+            std::unique_lock lock(m_mutex);
+            ++m_arrived;
+            m_all_arrived.notify_all(); // under the lock: the waiters re-check m_arrived under it
+            if (!m_all_arrived.wait_for(lock, test::k_hang_deadline,
+                                        [this] { return m_arrived >= m_workers; })) {
+                ADD_FAILURE() << "only " << m_arrived << " of " << m_workers
+                              << " calls ever ran at once";
+            }
         }
         m_in_flight.fetch_sub(1);
         return succeeded(task, worker);
@@ -129,7 +138,9 @@ public:
 
 private:
     const unsigned m_workers;
-    std::latch m_all_in_flight;
+    std::mutex m_mutex; // guards m_arrived
+    std::condition_variable m_all_arrived;
+    unsigned m_arrived = 0; // calls parked in run() so far, up to m_workers
     std::atomic<unsigned> m_calls{0};
     std::atomic<unsigned> m_in_flight{0};
     std::atomic<unsigned> m_peak{0};

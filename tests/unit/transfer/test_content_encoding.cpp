@@ -4,24 +4,22 @@
 // The image check, --max-size, --checksum and the report's `bytes` all see decoded bytes.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <array>
 #include <cstdlib>
 #include <optional>
 #include <string>
 
-#include "imgfetch/files/output_dir.hpp"
-#include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/download.hpp"
+#include "support/download_fixture.hpp"
 #include "support/encodings.hpp"
 #include "support/images.hpp"
 #include "support/nginx_server.hpp"
 #include "support/run_process.hpp"
+#include "support/sha256.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
 #include "support/tls_fixture.hpp"
-#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -32,19 +30,6 @@ using test::list_dir;
 using test::read_file;
 using test::TempDir;
 using test::TestServer;
-
-std::string sha256_hex(const std::string& data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned size = 0;
-    EVP_Digest(data.data(), data.size(), digest.data(), &size, EVP_sha256(), nullptr);
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned i = 0; i < size; ++i) {
-        hex += k_hex[digest[i] >> 4];
-        hex += k_hex[digest[i] & 0xF];
-    }
-    return hex;
-}
 
 // A PNG whose tail compresses well, so an encoded body is clearly not the image itself.
 std::string compressible_png(std::size_t size) {
@@ -58,12 +43,12 @@ struct Encoding {
     std::string (*encode)(std::string_view);
 };
 
-class ContentEncoding : public ::testing::TestWithParam<Encoding> {
+class ContentEncoding : public ::testing::TestWithParam<Encoding>,
+                        protected test::WithTestServer,
+                        protected test::DownloadFixture {
 protected:
     TransferResult fetch(const std::string& path, const std::string& name) {
-        Task task{0, 1, server.url(path), name, false};
-        const DownloadContext ctx{settings, dir, clock, {}, nullptr};
-        return download_link(session, task, ctx, 0);
+        return download(server.url(path), name);
     }
 
     // Serves `image` at `path` encoded with `encoding`, as a server of stored objects does:
@@ -79,12 +64,6 @@ protected:
             });
     }
 
-    TestServer server;
-    TempDir temp;
-    OutputDir dir{(temp / "out").string()};
-    TransferOptions settings = test::plain_transfer();
-    RunClock clock;
-    CurlSession session;
     std::string encoded_body;
     std::string accept_encoding; // as the last request sent it
 };
@@ -100,7 +79,7 @@ TEST_P(ContentEncoding, SavesTheDecodedImageAndCountsItsDecodedBytes) {
     ASSERT_EQ(result.status, Status::ok) << result.error;
     EXPECT_EQ(read_file(temp / "out" / "logo.png"), image);
     EXPECT_EQ(result.bytes, image.size()) << "bytes counts the saved, decoded file";
-    EXPECT_EQ(result.sha256, sha256_hex(image)) << "the checksum is of the decoded file";
+    EXPECT_EQ(result.sha256, test::sha256_hex(image)) << "the checksum is of the decoded file";
     EXPECT_NE(accept_encoding.find(GetParam().name), std::string::npos)
         << "Accept-Encoding: " << accept_encoding;
 }
@@ -144,15 +123,10 @@ TEST(ContentEncodingUnknown, FailsWithTheReasonAndSavesNothing) {
         response.set_header("Content-Encoding", "x-scrambled");
         response.set_content(fake_png(1, 5000), "image/png");
     });
-    TempDir temp;
-    const OutputDir dir{(temp / "out").string()};
-    const TransferOptions settings = test::plain_transfer();
-    const RunClock clock;
-    CurlSession session;
-    const DownloadContext ctx{settings, dir, clock, {}, nullptr};
+    test::DownloadFixture fixture;
+    const TempDir& temp = fixture.temp;
 
-    const TransferResult result =
-        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0);
+    const TransferResult result = fixture.download(server.url("/x.png"), "x.png");
 
     EXPECT_EQ(result.status, Status::failed);
     EXPECT_NE(result.error.find("x-scrambled"), std::string::npos) << result.error;
@@ -168,15 +142,10 @@ TEST(ContentEncodingCorrupt, CorruptGzipIsSaidToBeUndecodableNotUnsupported) {
         response.set_header("Content-Encoding", "gzip");
         response.set_content(broken, "image/png");
     });
-    TempDir temp;
-    const OutputDir dir{(temp / "out").string()};
-    const TransferOptions settings = test::plain_transfer();
-    const RunClock clock;
-    CurlSession session;
-    const DownloadContext ctx{settings, dir, clock, {}, nullptr};
+    test::DownloadFixture fixture;
+    const TempDir& temp = fixture.temp;
 
-    const TransferResult result =
-        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0);
+    const TransferResult result = fixture.download(server.url("/x.png"), "x.png");
 
     EXPECT_EQ(result.status, Status::failed);
     EXPECT_EQ(result.error.rfind("cannot decode Content-Encoding 'gzip'", 0), 0U) << result.error;
@@ -193,16 +162,11 @@ TEST(ContentEncodingHeaders, ALaterIdentityHeaderDoesNotHideTheEncodingFromTheSi
         response.set_header("Content-Encoding", "Identity");
         response.set_content(gzipped, "image/png");
     });
-    TempDir temp;
-    const OutputDir dir{(temp / "out").string()};
-    TransferOptions settings = test::plain_transfer();
-    settings.max_size = image.size();
-    const RunClock clock;
-    CurlSession session;
-    const DownloadContext ctx{settings, dir, clock, {}, nullptr};
+    test::DownloadFixture fixture;
+    const TempDir& temp = fixture.temp;
+    fixture.settings.max_size = image.size();
 
-    const TransferResult result =
-        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0);
+    const TransferResult result = fixture.download(server.url("/x.png"), "x.png");
 
     ASSERT_EQ(result.status, Status::ok) << result.error;
     EXPECT_EQ(read_file(temp / "out" / "x.png"), image);

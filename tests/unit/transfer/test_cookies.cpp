@@ -6,15 +6,14 @@
 #include <atomic>
 #include <string>
 
-#include "imgfetch/files/output_dir.hpp"
 #include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/curl_share.hpp"
 #include "imgfetch/transfer/download.hpp"
+#include "support/download_fixture.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
-#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -26,7 +25,17 @@ using test::TestServer;
 
 // Every path under /img/ answers a request without the cookie "pass=ok" with a 302 back to
 // itself that sets the cookie, and a request with it with the image.
-class CookieCheck : public ::testing::Test {
+// The server and what its routes use, in a base before DownloadFixture: the session's
+// connections close before the server stops, and the server stops before its routes' state goes.
+struct CookieServer {
+    const std::string image = test::fake_png(3, 10'000);
+    std::atomic<int> cookies_set{0}; // written by server threads
+    TestServer server;
+};
+
+class CookieCheck : public ::testing::Test,
+                    protected CookieServer,
+                    protected test::DownloadFixture {
 protected:
     void SetUp() override {
         server.server().Get(R"(/img/(\w+)\.png)", [this](const httplib::Request& request,
@@ -41,24 +50,14 @@ protected:
         });
     }
 
-    TransferResult fetch(CurlSession& session, const std::string& name) {
-        const DownloadContext ctx{settings, dir, clock, {}, nullptr};
+    TransferResult fetch(CurlSession& with, const std::string& name) {
         const std::string file = name + ".png";
-        return download_link(session, Task{0, 1, server.url("/img/" + file), file, false}, ctx, 0);
+        return download_link(with, Task{0, 1, server.url("/img/" + file), file, false}, context(),
+                             0);
     }
-
-    const std::string image = test::fake_png(3, 10'000);
-    std::atomic<int> cookies_set{0}; // written by server threads
-    TestServer server;
-    TempDir temp;
-    OutputDir dir{(temp / "out").string()};
-    TransferOptions settings = test::plain_transfer();
-    RunClock clock;
 };
 
 TEST_F(CookieCheck, ACookieSetWithARedirectIsSentBackAndTheImageArrives) {
-    CurlSession session;
-
     const TransferResult result = fetch(session, "a");
 
     ASSERT_EQ(result.status, Status::ok) << result.error;

@@ -6,13 +6,11 @@
 #include <mutex>
 #include <set>
 
-#include "imgfetch/files/output_dir.hpp"
-#include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/download.hpp"
+#include "support/download_fixture.hpp"
 #include "support/images.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
-#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -20,24 +18,16 @@ namespace {
 using test::fake_png;
 using test::list_dir;
 using test::read_file;
-using test::TempDir;
 using test::TestServer;
 
-class DownloadLink : public ::testing::Test {
+class DownloadLink : public ::testing::Test,
+                     protected test::WithTestServer,
+                     protected test::DownloadFixture {
 protected:
     TransferResult fetch(const std::string& path, const std::string& name,
                          bool needs_extension = false) {
-        Task task{0, 1, server.url(path), name, needs_extension};
-        const DownloadContext ctx{settings, dir, clock, {}, nullptr};
-        return download_link(session, task, ctx, 3);
+        return download(Task{0, 1, server.url(path), name, needs_extension}, 3);
     }
-
-    TestServer server;
-    TempDir temp;
-    OutputDir dir{(temp / "out").string()};
-    TransferOptions settings = test::plain_transfer();
-    RunClock clock;
-    CurlSession session;
 };
 
 TEST_F(DownloadLink, SavesTheBodyByteForByteUnderItsFinalName) {
@@ -255,7 +245,7 @@ TEST_F(DownloadLink, FailsOnABodyCutShortAndLeavesNoPartialFile) {
 
 TEST_F(DownloadLink, ReportsAConnectionFailureWithCurlsReason) {
     Task task{0, 1, "http://127.0.0.1:1/x.png", "x.png", false};
-    const DownloadContext ctx{settings, dir, clock, {}, nullptr};
+    const DownloadContext ctx = context();
 
     const TransferResult result = download_link(session, task, ctx, 0);
 

@@ -3,7 +3,6 @@
 // command line through the real executable.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -18,16 +17,15 @@
 #include <string>
 #include <vector>
 
-#include "imgfetch/files/output_dir.hpp"
 #include "imgfetch/transfer/content_check.hpp"
-#include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/transfer/existing_file.hpp"
+#include "support/download_fixture.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
+#include "support/sha256.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
-#include "support/transfer_settings.hpp"
 
 namespace imgfetch {
 namespace {
@@ -143,40 +141,25 @@ void set_mtime(const std::filesystem::path& path, std::int64_t seconds) {
     ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times.data(), 0), 0);
 }
 
-std::string reference_sha256(const std::string& bytes) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned size = 0;
-    EXPECT_EQ(EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha256(), nullptr),
-              1);
-    std::string hex;
-    for (unsigned i = 0; i < size; ++i) {
-        static constexpr char k_hex[] = "0123456789abcdef";
-        hex += k_hex[digest[i] >> 4];
-        hex += k_hex[digest[i] & 0xF];
-    }
-    return hex;
-}
+// The origin and its server, in a base before DownloadFixture: the session's connections close
+// before the server stops.
+struct OriginServer {
+    Origin origin; // outlives the server
+    TestServer server;
+};
 
-class ExistingFiles : public ::testing::Test {
+class ExistingFiles : public ::testing::Test,
+                      protected OriginServer,
+                      protected test::DownloadFixture {
 protected:
     void SetUp() override { serve(server, origin); }
 
     TransferResult fetch(const std::string& path, const std::string& name,
                          bool needs_extension = false) {
-        Task task{0, 1, server.url(path), name, needs_extension};
-        const DownloadContext ctx{settings, dir, clock, {}, nullptr};
-        return download_link(session, task, ctx, 0);
+        return download(Task{0, 1, server.url(path), name, needs_extension});
     }
 
     std::filesystem::path out(const std::string& name) const { return temp / "out" / name; }
-
-    Origin origin; // outlives the server
-    TestServer server;
-    TempDir temp;
-    OutputDir dir{(temp / "out").string()};
-    TransferOptions settings = test::plain_transfer();
-    RunClock clock;
-    CurlSession session;
 };
 
 TEST_F(ExistingFiles, SkipLeavesAnExistingFileAloneWithoutAnyRequest) {
@@ -391,8 +374,8 @@ TEST_F(ExistingFiles, ChecksumIsTheSha256OfTheSavedBytes) {
 
     ASSERT_EQ(result.status, Status::ok) << result.error;
     ASSERT_TRUE(result.sha256);
-    EXPECT_EQ(*result.sha256, reference_sha256(read_file(out("a.png"))));
-    EXPECT_EQ(*result.sha256, reference_sha256(body_of("/img/a.png", 0)));
+    EXPECT_EQ(*result.sha256, test::sha256_hex(read_file(out("a.png"))));
+    EXPECT_EQ(*result.sha256, test::sha256_hex(body_of("/img/a.png", 0)));
 }
 
 TEST_F(ExistingFiles, ChecksumIsOffByDefaultAndNotComputedWithoutASavedFile) {
@@ -523,7 +506,7 @@ TEST_F(ExistingCli, ChecksumPutsTheSha256InTheReport) {
     const auto [exit_code, report] = run(list_of({"/img/1.png"}), {"--checksum", "sha256"});
 
     ASSERT_EQ(exit_code, 0);
-    EXPECT_EQ(report["files"][0]["sha256"], reference_sha256(body_of("/img/1.png", 0)));
+    EXPECT_EQ(report["files"][0]["sha256"], test::sha256_hex(body_of("/img/1.png", 0)));
 }
 
 TEST_F(ExistingCli, WithoutChecksumTheReportHasANullSha256) {
