@@ -62,7 +62,7 @@ protected:
     TransferResult fetch(const std::string& path, const std::string& name) {
         Task task{0, 1, server.url(path), name, false};
         const DownloadContext ctx{settings, dir, clock, {}, nullptr};
-        return download_link(session, task, ctx, 0);
+        return download_link(session, task, ctx, 0).result;
     }
 
     // Serves `image` at `path` encoded with `encoding`, as a server of stored objects does:
@@ -151,7 +151,7 @@ TEST(ContentEncodingUnknown, FailsWithTheReasonAndSavesNothing) {
     const DownloadContext ctx{settings, dir, clock, {}, nullptr};
 
     const TransferResult result =
-        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0);
+        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0).result;
 
     EXPECT_EQ(result.status, Status::failed);
     EXPECT_NE(result.error.find("x-scrambled"), std::string::npos) << result.error;
@@ -175,7 +175,7 @@ TEST(ContentEncodingCorrupt, CorruptGzipIsSaidToBeUndecodableNotUnsupported) {
     const DownloadContext ctx{settings, dir, clock, {}, nullptr};
 
     const TransferResult result =
-        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0);
+        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0).result;
 
     EXPECT_EQ(result.status, Status::failed);
     EXPECT_EQ(result.error.rfind("cannot decode Content-Encoding 'gzip'", 0), 0U) << result.error;
@@ -201,7 +201,7 @@ TEST(ContentEncodingHeaders, ALaterIdentityHeaderDoesNotHideTheEncodingFromTheSi
     const DownloadContext ctx{settings, dir, clock, {}, nullptr};
 
     const TransferResult result =
-        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0);
+        download_link(session, Task{0, 1, server.url("/x.png"), "x.png", false}, ctx, 0).result;
 
     ASSERT_EQ(result.status, Status::ok) << result.error;
     EXPECT_EQ(read_file(temp / "out" / "x.png"), image);

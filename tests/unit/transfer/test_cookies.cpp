@@ -43,7 +43,8 @@ protected:
     TransferResult fetch(CurlSession& session, const std::string& name) {
         const DownloadContext ctx{settings, dir, clock, {}, nullptr};
         const std::string file = name + ".png";
-        return download_link(session, Task{0, 1, server.url("/img/" + file), file, false}, ctx, 0);
+        return download_link(session, Task{0, 1, server.url("/img/" + file), file, false}, ctx, 0)
+            .result;
     }
 
     const std::string image = test::fake_png(3, 10'000);

@@ -164,7 +164,7 @@ protected:
                          bool needs_extension = false) {
         Task task{0, 1, server.url(path), name, needs_extension};
         const DownloadContext ctx{settings, dir, clock, {}, nullptr};
-        return download_link(session, task, ctx, 0);
+        return download_link(session, task, ctx, 0).result;
     }
 
     std::filesystem::path out(const std::string& name) const { return temp / "out" / name; }
