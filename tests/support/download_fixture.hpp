@@ -46,9 +46,17 @@ public:
         return DownloadContext{settings, dir, clock, std::move(stop), nullptr};
     }
 
-    // One attempt (download_link) of `task` by worker `worker`.
-    TransferResult download(const Task& task, unsigned worker = 0) {
+    // One attempt (download_link) of `task` by worker `worker`: its result and retry advice.
+    Attempt attempt(const Task& task, unsigned worker = 0) {
         return download_link(session, task, context(), worker);
+    }
+    // One attempt at `url`, saved as `name`.
+    Attempt attempt(const std::string& url, const std::string& name = "x.png") {
+        return attempt(Task{0, 1, url, name, false});
+    }
+    // The result of one attempt of `task`.
+    TransferResult download(const Task& task, unsigned worker = 0) {
+        return attempt(task, worker).result;
     }
     // One attempt at `url`, saved as `name`.
     TransferResult download(const std::string& url, const std::string& name = "x.png") {

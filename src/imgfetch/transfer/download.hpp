@@ -7,6 +7,7 @@
 
 #include "imgfetch/cli/options.hpp"
 #include "imgfetch/list/task.hpp"
+#include "imgfetch/transfer/retry_advice.hpp"
 #include "imgfetch/transfer/transfer_result.hpp"
 #include "imgfetch/util/run_clock.hpp"
 
@@ -31,20 +32,21 @@ struct DownloadContext {
     HostGate* hosts = nullptr;            // per-host Retry-After backoff; may be null
 };
 
+// One attempt's outcome: the result for the report, and what the retry loop needs besides.
+struct Attempt {
+    TransferResult result;
+    RetryAdvice retry;
+};
+
 // The one transfer routine, shared by the pool's workers and by --sequential. Downloads
 // task.url into a temporary in the output directory and renames it to its final name only
 // when the transfer completed with a 2xx status and the body is an image (or any_type).
-// Never throws: every failure is a TransferResult with status failed and an error text.
-// Uses `session` exclusively for the duration of the call.
-// One attempt only; result.retryable and result.retry_after_s feed the retry policy.
-TransferResult download_link(CurlSession& session, const Task& task, const DownloadContext& ctx,
-                             unsigned worker);
-
-// --existing skip: the `skipped` result (no request made) when a regular file is already at
-// the task's target path; nothing otherwise, or under another policy. download_link() checks
-// it first; download_with_retries() also before waiting out a host's backoff.
-std::optional<TransferResult> skip_existing(const Task& task, const DownloadContext& ctx,
-                                            unsigned worker);
+// Never throws: every failure is a result with status failed and an error text.
+// Uses `session` exclusively for the duration of the call (one thread at a time).
+// One attempt only (result.attempts is 1, or 0 when --existing skip made no request); the
+// advice says whether another attempt may succeed. --existing: see existing_file.hpp.
+Attempt download_link(CurlSession& session, const Task& task, const DownloadContext& ctx,
+                      unsigned worker);
 
 // download_link plus the retry policy: transient failures (connection errors, timeouts, HTTP
 // 408, 429, 5xx) are retried up to settings.retries times after an exponential backoff with

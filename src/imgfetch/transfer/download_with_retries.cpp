@@ -5,18 +5,49 @@
 
 #include "imgfetch/run/host_gate.hpp"
 #include "imgfetch/transfer/download.hpp"
+#include "imgfetch/transfer/existing_file.hpp"
 #include "imgfetch/transfer/retry_policy.hpp"
 #include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
 
-TransferResult download_with_retries(CurlSession& session, const Task& task,
-                                     const DownloadContext& ctx, unsigned worker) {
-    const TransferOptions& settings = ctx.settings;
+namespace {
+
+// The result of a task stopped by an interrupt before its attempt number `attempt`.
+TransferResult interrupted_result(const Task& task, unsigned worker, unsigned attempt,
+                                  std::optional<double> first_start) {
+    TransferResult result =
+        failed_result(task, attempt == 1 ? "interrupted before it started" : "interrupted");
+    result.worker = worker;
+    result.attempts = attempt - 1;
+    result.start = first_start;
+    return result;
+}
+
+// Waits before the attempt after `attempt` (the backoff, or the server's Retry-After), and
+// says so. Returns false, with the result's error amended, when interrupted meanwhile.
+bool wait_to_retry(TransferResult& result, const RetryAdvice& advice, unsigned attempt,
+                   const DownloadContext& ctx) {
     // Jitter source per thread: no shared state between workers.
     thread_local std::mt19937 generator{std::random_device{}()};
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    const TransferOptions& settings = ctx.settings;
+    const double delay = retry_delay_seconds(attempt, advice.retry_after_s, settings.retry_delay_s,
+                                             settings.retry_max_wait_s, jitter(generator));
+    spdlog::warn("{}: {}; retry {}/{} in {:.1f} s", printable(result.url), printable(result.error),
+                 attempt, settings.retries, delay);
+    if (!wait_unless_stopped(ctx.stop, delay)) {
+        result.error += " (interrupted while waiting to retry)";
+        return false;
+    }
+    return true;
+}
 
+} // namespace
+
+TransferResult download_with_retries(CurlSession& session, const Task& task,
+                                     const DownloadContext& ctx, unsigned worker) {
+    const TransferOptions& settings = ctx.settings;
     // The listed URL's host: a backoff it asks for (even after a redirect) applies to it.
     // Parsed only once a backoff exists in the run (a URL parse per task otherwise).
     std::optional<std::string> parsed_host;
@@ -44,39 +75,28 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
             ctx.hosts->wait_out_backoff(host(), ctx.stop);
         }
         if (ctx.stop.stop_requested()) {
-            TransferResult result =
-                failed_result(task, attempt == 1 ? "interrupted before it started" : "interrupted");
-            result.worker = worker;
-            result.attempts = attempt - 1;
-            result.start = first_start;
-            return result;
+            return interrupted_result(task, worker, attempt, first_start);
         }
-        TransferResult result = download_link(session, task, ctx, worker);
+        Attempt outcome = download_link(session, task, ctx, worker);
+        TransferResult& result = outcome.result;
+        const RetryAdvice& advice = outcome.retry;
         if (!first_start) {
             first_start = result.start;
         }
         result.start = first_start;
         result.attempts = result.status == Status::skipped ? 0 : attempt; // skipped: no request
-        if (ctx.hosts != nullptr && result.retry_after_s && result.http_status &&
+        if (ctx.hosts != nullptr && advice.retry_after_s && result.http_status &&
             (*result.http_status == 429 || *result.http_status == 503)) {
             // "Too many requests" / "unavailable" with a Retry-After: the whole host waits,
             // whether or not this URL is retried.
-            const double pause = std::clamp(*result.retry_after_s, 0.0, settings.retry_max_wait_s);
+            const double pause = std::clamp(*advice.retry_after_s, 0.0, settings.retry_max_wait_s);
             ctx.hosts->back_off(host(), pause);
             spdlog::info("{}: HTTP {} with Retry-After: no request to {} for {:.1f} s",
                          printable(result.url), *result.http_status, printable(host()), pause);
         }
-        if (result.status == Status::ok || !result.retryable || attempt > settings.retries) {
-            return result;
-        }
-        const double delay =
-            retry_delay_seconds(attempt, result.retry_after_s, settings.retry_delay_s,
-                                settings.retry_max_wait_s, jitter(generator));
-        spdlog::warn("{}: {}; retry {}/{} in {:.1f} s", printable(result.url),
-                     printable(result.error), attempt, settings.retries, delay);
-        if (!wait_unless_stopped(ctx.stop, delay)) {
-            result.error += " (interrupted while waiting to retry)";
-            return result;
+        if (result.status == Status::ok || !advice.retryable || attempt > settings.retries ||
+            !wait_to_retry(result, advice, attempt, ctx)) {
+            return std::move(result);
         }
     }
 }

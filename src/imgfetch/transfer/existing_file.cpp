@@ -5,11 +5,15 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <new>
 
 #include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
 
@@ -130,6 +134,78 @@ std::string http_date(std::int64_t unix_seconds) {
                   k_months.at(static_cast<std::size_t>(utc.tm_mon)), utc.tm_year + 1900,
                   utc.tm_hour, utc.tm_min, utc.tm_sec);
     return buffer.data();
+}
+
+std::optional<ExistingFile> existing_file_for(const Task& task, const DownloadContext& ctx) {
+    if (ctx.settings.existing == ExistingPolicy::overwrite) {
+        return std::nullopt;
+    }
+    return find_existing_file(ctx.dir, task, ctx.settings.any_type);
+}
+
+TransferResult skipped_result(const Task& task, const DownloadContext& ctx, unsigned worker,
+                              const ExistingFile& existing) {
+    TransferResult result = result_for(task, worker);
+    result.status = Status::skipped; // no request at all
+    result.attempts = 0;
+    result.path = ctx.dir.path_of(existing.name);
+    result.start = ctx.clock.seconds_since_start();
+    result.end = result.start;
+    return result;
+}
+
+std::optional<TransferResult> skip_existing(const Task& task, const DownloadContext& ctx,
+                                            unsigned worker) {
+    if (ctx.settings.existing != ExistingPolicy::skip) {
+        return std::nullopt;
+    }
+    const std::optional<ExistingFile> existing = existing_file_for(task, ctx);
+    if (!existing) {
+        return std::nullopt;
+    }
+    return skipped_result(task, ctx, worker, *existing);
+}
+
+HeaderList conditional_headers(const OutputDir& dir, const ExistingFile& existing) {
+    HeaderList list;
+    const auto append = [&list](const std::string& line) {
+        curl_slist* grown = curl_slist_append(list.get(), line.c_str());
+        if (grown == nullptr) {
+            throw std::bad_alloc(); // `list` still owns (and frees) what it had
+        }
+        static_cast<void>(list.release()); // the same list, grown: owned by `grown` now
+        list.reset(grown);
+    };
+    if (const std::optional<std::string> etag = read_stored_etag(dir, existing.name)) {
+        append("If-None-Match: " + *etag);
+    }
+    if (const std::string date = http_date(existing.mtime_s); !date.empty()) {
+        append("If-Modified-Since: " + date);
+    }
+    return list;
+}
+
+bool keep_unchanged(long http_status, const std::optional<ExistingFile>& existing,
+                    const OutputDir& dir, TransferResult& result) {
+    if (http_status != 304 || !existing) {
+        return false;
+    }
+    result.status = Status::not_modified;
+    result.path = dir.path_of(existing->name);
+    return true;
+}
+
+void remove_replaced_file(const OutputDir& dir, const Task& task,
+                          const std::optional<ExistingFile>& existing,
+                          const std::string& final_name, const std::string& extension) {
+    if (!existing || existing->name == final_name || !task.needs_extension ||
+        final_name != task.file_name + "." + extension) {
+        return;
+    }
+    if (::unlinkat(dir.fd(), existing->name.c_str(), 0) != 0) {
+        spdlog::warn("{}: replaced by {} but not removed", printable(existing->name),
+                     printable(final_name));
+    }
 }
 
 } // namespace imgfetch

@@ -1,12 +1,23 @@
 #pragma once
 
+// --existing skip|overwrite|update, all of it: what counts as already there, the skip, the
+// conditional request of update, its 304 answer, and the file a replacement of another type
+// leaves behind. Private to the transfer layer (it names libcurl's curl_slist).
+// Thread-safety: every function may run on several workers at once; none keeps state, and
+// what they share is the output directory, whose entries the OS keeps consistent.
+
+#include <curl/curl.h>
+
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "imgfetch/list/task.hpp"
+#include "imgfetch/transfer/download.hpp"
+#include "imgfetch/transfer/transfer_result.hpp"
 
 namespace imgfetch {
 
@@ -51,5 +62,45 @@ bool is_storable_etag(std::string_view etag);
 // Pure: an HTTP date (RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") for seconds
 // since the epoch; independent of the locale.
 std::string http_date(std::int64_t unix_seconds);
+
+// --existing skip|update: what is already at the task's target path, if it counts; nothing
+// under overwrite. With --content-disposition the server's name is known only from a
+// response: only the name from the URL (or the list) is looked for. Thread-safe (reads only).
+std::optional<ExistingFile> existing_file_for(const Task& task, const DownloadContext& ctx);
+
+// --existing skip found `existing`: the `skipped` result of a task that needs no request
+// (attempts 0, its path the existing file's, start == end == now).
+TransferResult skipped_result(const Task& task, const DownloadContext& ctx, unsigned worker,
+                              const ExistingFile& existing);
+
+// --existing skip: the `skipped` result when a regular file is already at the task's target
+// path; nothing otherwise, or under another policy. download_link() looks itself;
+// download_with_retries() also looks before waiting out a host's backoff.
+std::optional<TransferResult> skip_existing(const Task& task, const DownloadContext& ctx,
+                                            unsigned worker);
+
+// A request header list, freed with the list.
+struct HeaderListFree {
+    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using HeaderList = std::unique_ptr<curl_slist, HeaderListFree>;
+
+// --existing update: If-None-Match (the ETag stored on `existing`, when there is a valid one)
+// and If-Modified-Since (its modification time). Explicit headers rather than
+// CURLOPT_TIMECONDITION: libcurl would also drop a 200 body whose Last-Modified is older than
+// the condition, even when the ETag says it changed. Throws std::bad_alloc.
+HeaderList conditional_headers(const OutputDir& dir, const ExistingFile& existing);
+
+// --existing update: when our conditional request for `existing` was answered 304 ("not
+// modified"), makes `result` not_modified with the kept file's path and returns true.
+bool keep_unchanged(long http_status, const std::optional<ExistingFile>& existing,
+                    const OutputDir& dir, TransferResult& result);
+
+// --existing update replaced "photo.jpg" (`existing`) with a body of another type, saved as
+// `final_name` "photo.png": the old file of the same stem goes, or every later run would find
+// it first. Nothing to do for another name; a failure to remove it is logged, not thrown.
+void remove_replaced_file(const OutputDir& dir, const Task& task,
+                          const std::optional<ExistingFile>& existing,
+                          const std::string& final_name, const std::string& extension);
 
 } // namespace imgfetch

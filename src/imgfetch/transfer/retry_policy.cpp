@@ -7,6 +7,36 @@
 
 namespace imgfetch {
 
+bool is_transient_curl_error(CURLcode code) {
+    switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool is_transient_http_status(long http_status) {
+    return http_status == 408 || http_status == 429 || (http_status >= 500 && http_status < 600);
+}
+
+RetryAdvice advice_for_http_status(long http_status, std::optional<double> retry_after_s) {
+    RetryAdvice advice;
+    advice.retryable = is_transient_http_status(http_status);
+    if (retry_after_s && *retry_after_s > 0) {
+        advice.retry_after_s = retry_after_s;
+    }
+    return advice;
+}
+
 double retry_delay_seconds(unsigned failed_attempts, std::optional<double> retry_after_s,
                            double base_s, double max_wait_s, double jitter) {
     if (retry_after_s) {

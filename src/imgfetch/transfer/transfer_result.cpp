@@ -38,4 +38,15 @@ TransferResult failed_result(const Task& task, std::string error) {
     return result;
 }
 
+TransferResult result_for(const Task& task, unsigned worker) {
+    TransferResult result;
+    result.seq = task.seq;
+    result.line = task.line;
+    result.url = redact_credentials(task.url);
+    result.source_url = task.url;
+    result.file_name = task.file_name;
+    result.worker = worker;
+    return result;
+}
+
 } // namespace imgfetch

@@ -26,6 +26,10 @@ TransferResult failed_result(std::size_t seq, std::size_t line, const std::strin
 // under the same name.
 TransferResult failed_result(const Task& task, std::string error);
 
+// Pure: the start of every result of `task` run by `worker`: its seq, line, URL (redacted, and as
+// listed in source_url), reserved name and the worker; status failed until a step says more.
+TransferResult result_for(const Task& task, unsigned worker);
+
 // The outcome of one list line: a value, never an exception.
 struct TransferResult {
     std::size_t seq = 0;
@@ -47,10 +51,6 @@ struct TransferResult {
     // For --failed-list only (not reported): the list line to run again.
     std::string source_url; // the URL as listed, credentials included
     std::string file_name;  // the name reserved for it (a stem when it needed an extension)
-
-    // For the retry policy only (not reported):
-    bool retryable = false;              // a transient failure worth another attempt
-    std::optional<double> retry_after_s; // the server's Retry-After, in seconds
 };
 
 } // namespace imgfetch

@@ -53,7 +53,8 @@ protected:
     TransferResult fetch(CurlSession& with, const std::string& name) {
         const std::string file = name + ".png";
         return download_link(with, Task{0, 1, server.url("/img/" + file), file, false}, context(),
-                             0);
+                             0)
+            .result;
     }
 };
 

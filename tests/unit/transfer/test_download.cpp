@@ -152,12 +152,13 @@ TEST_F(DownloadLink, ReportsTheHttpStatusEvenWhenALongErrorBodyIsCut) {
         res.set_content(std::string(1'000'000, 'x'), "text/html");
     });
 
-    const TransferResult result = fetch("/huge-404.png", "huge-404.png");
+    const Attempt attempt = this->attempt(server.url("/huge-404.png"), "huge-404.png");
+    const TransferResult& result = attempt.result;
 
     EXPECT_EQ(result.status, Status::failed);
     EXPECT_EQ(result.http_status, 404);
     EXPECT_EQ(result.error, "HTTP 404");
-    EXPECT_FALSE(result.retryable);
+    EXPECT_FALSE(attempt.retry.retryable);
     EXPECT_TRUE(list_dir(temp / "out").empty());
 }
 
@@ -247,7 +248,7 @@ TEST_F(DownloadLink, ReportsAConnectionFailureWithCurlsReason) {
     Task task{0, 1, "http://127.0.0.1:1/x.png", "x.png", false};
     const DownloadContext ctx = context();
 
-    const TransferResult result = download_link(session, task, ctx, 0);
+    const TransferResult result = download_link(session, task, ctx, 0).result;
 
     EXPECT_EQ(result.status, Status::failed);
     EXPECT_FALSE(result.http_status.has_value());

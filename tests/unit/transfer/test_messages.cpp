@@ -88,11 +88,12 @@ TEST_F(Messages, AResponseHeaderOverLibcurlsLimitIsSaidToBeTooLarge) {
 TEST_F(Messages, ADownProxyFromTheEnvironmentIsNamedAsTheProxy) {
     const ScopedEnv proxy{"http_proxy", "http://127.0.0.1:1"}; // nothing listens on port 1
 
-    const TransferResult result = fetch("http://127.0.0.1:9/x.png");
+    const Attempt attempt = this->attempt("http://127.0.0.1:9/x.png");
+    const TransferResult& result = attempt.result;
 
     EXPECT_EQ(result.status, Status::failed);
     EXPECT_EQ(result.error, "proxy http://127.0.0.1:1: connection refused");
-    EXPECT_TRUE(result.retryable) << "a proxy that is down may come back";
+    EXPECT_TRUE(attempt.retry.retryable) << "a proxy that is down may come back";
 }
 
 TEST_F(Messages, TheProxyNamedHidesItsPassword) {

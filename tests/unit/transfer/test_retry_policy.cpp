@@ -25,6 +25,43 @@ using Seconds = std::chrono::duration<double>;
 constexpr unsigned k_huge_attempts[] = {31U, 64U, 1000U, 1U << 20U,
                                         std::numeric_limits<unsigned>::max()};
 
+// --- which failures are transient --------------------------------------------------------
+
+TEST(TransientFailure, RequestTimeoutTooManyRequestsAndEvery5xxAreTransient) {
+    for (const long status : {408L, 429L, 500L, 502L, 503L, 504L, 599L}) {
+        EXPECT_TRUE(is_transient_http_status(status)) << status;
+    }
+    for (const long status : {200L, 301L, 304L, 400L, 401L, 403L, 404L, 410L, 499L, 600L}) {
+        EXPECT_FALSE(is_transient_http_status(status)) << status;
+    }
+}
+
+TEST(TransientFailure, NetworkTroubleIsTransientButNotDnsTlsVerificationOrOurOwnAbort) {
+    for (const CURLcode code : {CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_SEND_ERROR,
+                                CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE,
+                                CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR}) {
+        EXPECT_TRUE(is_transient_curl_error(code)) << curl_easy_strerror(code);
+    }
+    for (const CURLcode code :
+         {CURLE_COULDNT_RESOLVE_HOST, CURLE_PEER_FAILED_VERIFICATION, CURLE_UNSUPPORTED_PROTOCOL,
+          CURLE_TOO_MANY_REDIRECTS, CURLE_WRITE_ERROR, CURLE_ABORTED_BY_CALLBACK}) {
+        EXPECT_FALSE(is_transient_curl_error(code)) << curl_easy_strerror(code);
+    }
+}
+
+TEST(TransientFailure, AdviceForAStatusKeepsAPositiveRetryAfterOnly) {
+    const RetryAdvice busy = advice_for_http_status(503, 7.0);
+    EXPECT_TRUE(busy.retryable);
+    EXPECT_EQ(busy.retry_after_s, 7.0);
+
+    const RetryAdvice gone = advice_for_http_status(404, 5.0);
+    EXPECT_FALSE(gone.retryable);
+    EXPECT_EQ(gone.retry_after_s, 5.0) << "the host backoff reads it whatever the status";
+
+    EXPECT_EQ(advice_for_http_status(429, 0.0).retry_after_s, std::nullopt);
+    EXPECT_EQ(advice_for_http_status(429, std::nullopt).retry_after_s, std::nullopt);
+}
+
 // --- retry_delay_seconds --------------------------------------------------------------------
 
 TEST(RetryDelay, RetryAfterWinsOverTheBackoff) {

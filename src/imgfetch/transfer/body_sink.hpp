@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imgfetch/files/atomic_file.hpp"
+#include "imgfetch/transfer/sha256_stream.hpp"
+
+namespace imgfetch {
+
+class OutputDir;
+
+// What a BodySink enforces (from the run's settings).
+struct BodySinkLimits {
+    std::uint64_t max_size = 0; // bytes; 0 = no limit
+    bool any_type = false;      // keep bodies that are not images
+    bool sha256 = false;        // hash the saved bytes as they stream (--checksum sha256)
+};
+
+// Where the bytes of one accepted (2xx) body go. In order: the first k_sniff_bytes are held
+// back until the content check decides from them and the response's media type whether the
+// body is an image; an accepted body then goes into an AtomicFile temporary in `dir`, gathered
+// into writes of up to 64 KiB; every byte counts against --max-size (the bytes delivered, so
+// a false Content-Length or a body that decodes into more is still caught) and, with sha256,
+// feeds the digest. Nothing reaches a final name here: the caller commits file().
+// Owned by one transfer; not thread-safe (libcurl calls the write callback on one thread).
+class BodySink {
+public:
+    // The response's media type ("image/png", "" for none), asked once, at the decision.
+    using MediaType = std::function<std::string()>;
+
+    // `gather_buffer` is borrowed for the sink's life (a session reuses one across transfers)
+    // and is cleared here: a previous transfer may have ended before its last write.
+    BodySink(const OutputDir& dir, BodySinkLimits limits, std::vector<char>& gather_buffer,
+             MediaType media_type);
+
+    // Takes the next piece of the body. Returns why the transfer must stop ("larger than
+    // --max-size (N bytes)", "not an image (...)"), or nothing to go on. Throws
+    // std::system_error when the temporary cannot be created or written.
+    std::optional<std::string> take(std::string_view piece);
+
+    // The body ended: decides on a body shorter than the sniff window and writes what is
+    // gathered. Returns why the body is refused ("empty body", "not an image (...)"), or
+    // nothing when file() holds all of it. Throws std::system_error like take().
+    std::optional<std::string> finish();
+
+    // Why a body whose length is announced as `announced` bytes is refused before any byte
+    // of it is read (over --max-size), or nothing.
+    std::optional<std::string> refuse_announced(std::uint64_t announced) const;
+
+    // The image extension the content check chose ("" when none: --any-type).
+    const std::string& extension() const { return m_extension; }
+    // Bytes accepted into the temporary so far.
+    std::uint64_t bytes() const { return m_bytes; }
+    // The temporary; only after finish() returned nothing.
+    AtomicFile& file() { return *m_file; }
+    // The SHA-256 of the saved bytes (with limits.sha256), after finish(); call once.
+    std::optional<std::string> hex_digest();
+
+private:
+    std::optional<std::string> decide(std::string_view head);
+    void write_out(const char* data, std::size_t size);
+    void flush();
+
+    const OutputDir& m_dir;
+    const BodySinkLimits m_limits;
+    std::vector<char>& m_gathered; // bytes for the next write (borrowed, see the constructor)
+    MediaType m_media_type;
+    std::string m_pending;            // body bytes held back until the decision
+    bool m_decided = false;           // has the content check run?
+    std::string m_extension;          // chosen by the content check
+    std::optional<AtomicFile> m_file; // the temporary, once the body is accepted
+    std::uint64_t m_bytes = 0;        // bytes accepted (written or gathered)
+    std::optional<Sha256Stream> m_digest;
+};
+
+} // namespace imgfetch

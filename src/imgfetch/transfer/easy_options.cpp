@@ -1,0 +1,75 @@
+#include "imgfetch/transfer/easy_options.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "imgfetch/transfer/per_transfer.hpp"
+
+namespace imgfetch {
+
+namespace {
+
+constexpr long k_max_redirects = 10;
+constexpr long k_receive_buffer_bytes = 64 * 1024;
+
+const std::string k_user_agent = "imgfetch/" IMGFETCH_VERSION;
+
+// What is the same for every transfer of a run: protocols, redirects, timeouts, encodings, TLS.
+void set_run_options(CURL* easy, const TransferOptions& settings) {
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L); // threads: no SIGALRM-based DNS timeouts
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, k_user_agent.c_str());
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(easy, CURLOPT_MAXREDIRS, k_max_redirects);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, settings.connect_timeout_s);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_s * 1000));
+    curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, k_receive_buffer_bytes);
+    // Ask for, and decode, every Content-Encoding this libcurl supports ("" = all of them:
+    // gzip, deflate, br, zstd with Debian's). Servers and CDNs send stored-gzipped objects
+    // encoded whatever the request says (nginx gzip_static always, S3): undecoded, the gzip
+    // bytes would be saved under an image's name. Everything after libcurl — the image check,
+    // --max-size, --checksum, the saved bytes and the report's `bytes` — sees decoded bytes.
+    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+    // HTTP/2 over https when the server offers it by ALPN, HTTP/1.1 otherwise and over plain
+    // http (no cleartext h2c upgrade). libcurl has defaulted to this only since 7.62 (1.1
+    // before); said explicitly, it holds whatever libcurl we run with. One without HTTP/2
+    // refuses the option and stays on 1.1. Workers do not multiplex: each has its own easy
+    // handle, hence its own connection, and runs one transfer at a time on it; -j N to one h2
+    // host means N connections, like N HTTP/1.1 keep-alive connections.
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(easy, CURLOPT_MAX_RECV_SPEED_LARGE, // --limit-rate; 0 = unlimited
+                     static_cast<curl_off_t>(std::min<std::uint64_t>(
+                         settings.limit_rate, std::numeric_limits<curl_off_t>::max())));
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, settings.insecure ? 0L : 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, settings.insecure ? 0L : 2L);
+    if (!settings.cacert.empty()) { // the same for every transfer of a run
+        curl_easy_setopt(easy, CURLOPT_CAINFO, settings.cacert.c_str());
+    }
+    // The server's Last-Modified becomes the saved file's mtime (CURLINFO_FILETIME_T).
+    curl_easy_setopt(easy, CURLOPT_FILETIME, 1L);
+}
+
+} // namespace
+
+void set_easy_options(PerTransfer& transfer) {
+    CurlSession::Handle& handle = transfer.handle;
+    CURL* easy = handle.easy;
+    handle.error_buffer[0] = '\0';
+    curl_easy_setopt(easy, CURLOPT_URL, transfer.task.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_SHARE, handle.share);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, handle.error_buffer);
+    set_run_options(easy, transfer.ctx.settings);
+    // Set on every transfer: the handle is reused, and null clears the previous one's headers.
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.request_headers.get());
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &PerTransfer::write_callback);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &PerTransfer::header_callback);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+    curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, &PerTransfer::progress_callback);
+    curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &transfer);
+    curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+}
+
+} // namespace imgfetch

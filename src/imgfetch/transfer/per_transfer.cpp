@@ -1,0 +1,134 @@
+#include "imgfetch/transfer/per_transfer.hpp"
+
+#include <exception>
+#include <system_error>
+
+#include "imgfetch/ui/progress.hpp"
+
+namespace imgfetch {
+
+namespace {
+
+// Error bodies (404 pages...) are read and dropped up to this size so the connection can be
+// reused; beyond it the transfer is cut.
+constexpr std::size_t k_max_discarded_bytes = 64 * 1024;
+
+bool is_success(long http_status) {
+    return http_status >= 200 && http_status < 300;
+}
+
+BodySinkLimits limits_of(const TransferOptions& settings) {
+    BodySinkLimits limits;
+    limits.max_size = settings.max_size;
+    limits.any_type = settings.any_type;
+    limits.sha256 = settings.checksum_sha256;
+    return limits;
+}
+
+} // namespace
+
+PerTransfer::PerTransfer(const Task& task_, const DownloadContext& ctx_,
+                         CurlSession::Handle& handle_)
+    : task(task_), ctx(ctx_), handle(handle_), easy(handle_.easy), response(handle_.easy),
+      body(ctx_.dir, limits_of(ctx_.settings), handle_.write_buffer,
+           [this] { return response.media_type(); }),
+      stall(std::chrono::seconds(ctx_.settings.stall_timeout_s), StallWatch::Clock::now()),
+      pacer(ctx_.settings.limit_rate) {}
+
+// Returns false to abort the transfer.
+bool PerTransfer::on_body(std::string_view piece) {
+    if (ctx.progress != nullptr) {
+        ctx.progress->add_bytes(piece.size());
+    }
+    pacer.pace(piece.size(), ctx.stop);
+    // The status is read per call: bodies of redirects or errors must never reach a file.
+    if (!is_success(response.status())) {
+        discarded += piece.size();
+        error_body_cut = discarded > k_max_discarded_bytes;
+        return !error_body_cut;
+    }
+    if (std::optional<std::string> refused = body.take(piece)) {
+        abort_reason = std::move(*refused);
+        return false;
+    }
+    return true;
+}
+
+// Returns false to abort the transfer. The header fields themselves are read from libcurl
+// (ResponseFacts); here only where a response starts and where its header block ends.
+bool PerTransfer::on_header(std::string_view line) {
+    if (line.rfind("HTTP/", 0) == 0) {
+        headers_complete = false; // a new response (after a redirect or 100)
+        return true;
+    }
+    if (line == "\r\n" || line == "\n") {
+        headers_complete = true;
+        return on_headers_complete();
+    }
+    return true;
+}
+
+// A success response that announces a body over the limit is refused before any byte of it
+// is read. Error responses are not: their bodies are never saved. An encoded body's length is
+// not the saved file's (a gzipped JPEG is a little longer than the JPEG): its decoded bytes
+// are counted as they arrive instead.
+bool PerTransfer::on_headers_complete() {
+    if (!response.content_encoding().empty()) {
+        return true;
+    }
+    const std::optional<std::uint64_t> announced = response.content_length();
+    if (!announced || *announced == 0 || !is_success(response.status())) {
+        return true;
+    }
+    if (std::optional<std::string> refused = body.refuse_announced(*announced)) {
+        abort_reason = std::move(*refused);
+        return false;
+    }
+    return true;
+}
+
+// Called by libcurl at least about once a second, even when no data flows.
+bool PerTransfer::on_progress(curl_off_t received) {
+    if (ctx.stop.stop_requested()) {
+        abort_reason = "interrupted";
+        return false;
+    }
+    if (stall.stalled(static_cast<std::int64_t>(received), StallWatch::Clock::now())) {
+        abort_reason = stall.reason();
+        abort_retryable = true;
+        return false;
+    }
+    return true;
+}
+
+std::size_t PerTransfer::write_callback(char* data, std::size_t size, std::size_t count,
+                                        void* user) {
+    auto* self = static_cast<PerTransfer*>(user);
+    const std::size_t total = size * count;
+    try {
+        return self->on_body(std::string_view(data, total)) ? total : 0;
+    } catch (const std::system_error& e) {
+        self->abort_reason = e.what();
+    } catch (const std::exception& e) {
+        self->abort_reason = std::string("internal error: ") + e.what();
+    }
+    return 0;
+}
+
+std::size_t PerTransfer::header_callback(char* data, std::size_t size, std::size_t count,
+                                         void* user) {
+    const std::size_t total = size * count;
+    try {
+        return static_cast<PerTransfer*>(user)->on_header(std::string_view(data, total)) ? total
+                                                                                         : 0;
+    } catch (...) {
+        return 0; // out of memory: abort
+    }
+}
+
+int PerTransfer::progress_callback(void* user, curl_off_t, curl_off_t received, curl_off_t,
+                                   curl_off_t) {
+    return static_cast<PerTransfer*>(user)->on_progress(received) ? 0 : 1;
+}
+
+} // namespace imgfetch

@@ -1,0 +1,125 @@
+#include "imgfetch/transfer/response_facts.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
+#include "imgfetch/transfer/content_check.hpp"
+
+namespace imgfetch {
+
+namespace {
+
+// The response's own fields: not a 1xx's, nor a proxy's CONNECT reply's; trailers count like
+// headers (the header callback saw both, and the last instance wins).
+constexpr unsigned k_origins = CURLH_HEADER | CURLH_TRAILER;
+constexpr int k_last_request = -1; // the latest request of the transfer (after redirects)
+
+// "identity" in any case: no encoding at all.
+bool is_identity(std::string_view value) {
+    constexpr std::string_view k_identity = "identity";
+    return value.size() == k_identity.size() &&
+           std::equal(value.begin(), value.end(), k_identity.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+}
+
+} // namespace
+
+long ResponseFacts::status() const {
+    long code = 0;
+    curl_easy_getinfo(m_easy, CURLINFO_RESPONSE_CODE, &code);
+    return code;
+}
+
+std::string ResponseFacts::http_version() const {
+    long version = 0;
+    curl_easy_getinfo(m_easy, CURLINFO_HTTP_VERSION, &version);
+    switch (version) {
+    case CURL_HTTP_VERSION_1_0:
+        return "1.0";
+    case CURL_HTTP_VERSION_1_1:
+        return "1.1";
+    case CURL_HTTP_VERSION_2_0:
+        return "2";
+    case CURL_HTTP_VERSION_3:
+        return "3";
+    default:
+        return "";
+    }
+}
+
+std::string ResponseFacts::media_type() const {
+    char* content_type = nullptr;
+    curl_easy_getinfo(m_easy, CURLINFO_CONTENT_TYPE, &content_type);
+    return media_type_of(content_type == nullptr ? "" : content_type);
+}
+
+std::optional<std::uint64_t> ResponseFacts::content_length() const {
+    curl_off_t announced = -1;
+    if (curl_easy_getinfo(m_easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced) != CURLE_OK ||
+        announced < 0) {
+        return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(announced);
+}
+
+std::string ResponseFacts::content_encoding() const {
+    std::string encoding;
+    const std::size_t instances = count("Content-Encoding");
+    for (std::size_t i = 0; i < instances; ++i) {
+        if (std::optional<std::string> value = field("Content-Encoding", i);
+            value && !is_identity(*value)) {
+            encoding = std::move(*value);
+        }
+    }
+    return encoding;
+}
+
+std::string ResponseFacts::etag() const {
+    const std::size_t instances = count("ETag");
+    return instances == 0 ? "" : field("ETag", instances - 1).value_or("");
+}
+
+std::string ResponseFacts::content_disposition() const {
+    const std::size_t instances = count("Content-Disposition");
+    return instances == 0 ? "" : field("Content-Disposition", instances - 1).value_or("");
+}
+
+std::optional<double> ResponseFacts::retry_after_s() const {
+    curl_off_t retry_after = 0;
+    if (curl_easy_getinfo(m_easy, CURLINFO_RETRY_AFTER, &retry_after) != CURLE_OK ||
+        retry_after <= 0) {
+        return std::nullopt;
+    }
+    return static_cast<double>(retry_after);
+}
+
+std::optional<std::int64_t> ResponseFacts::last_modified() const {
+    curl_off_t last_modified = -1;
+    if (curl_easy_getinfo(m_easy, CURLINFO_FILETIME_T, &last_modified) != CURLE_OK ||
+        last_modified == -1) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(last_modified);
+}
+
+std::optional<std::string> ResponseFacts::field(const char* name, std::size_t index) const {
+    curl_header* header = nullptr;
+    if (curl_easy_header(m_easy, name, index, k_origins, k_last_request, &header) != CURLHE_OK ||
+        header == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(header->value != nullptr ? header->value : "");
+}
+
+std::size_t ResponseFacts::count(const char* name) const {
+    curl_header* header = nullptr;
+    if (curl_easy_header(m_easy, name, 0, k_origins, k_last_request, &header) != CURLHE_OK ||
+        header == nullptr) {
+        return 0;
+    }
+    return header->amount;
+}
+
+} // namespace imgfetch
