@@ -1,42 +1,11 @@
 #include "imgfetch/run/host_gate.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <memory>
 #include <utility>
 
 namespace imgfetch {
-
-namespace {
-
-struct CurlUrlDeleter {
-    void operator()(CURLU* handle) const { curl_url_cleanup(handle); }
-};
-
-struct CurlStringDeleter {
-    void operator()(char* text) const { curl_free(text); }
-};
-
-} // namespace
-
-std::string host_key(std::string_view url) {
-    const std::unique_ptr<CURLU, CurlUrlDeleter> handle(curl_url());
-    const std::string terminated(url); // curl_url_set() wants a C string
-    if (!handle || curl_url_set(handle.get(), CURLUPART_URL, terminated.c_str(), 0) != CURLUE_OK) {
-        return {};
-    }
-    char* raw_host = nullptr;
-    if (curl_url_get(handle.get(), CURLUPART_HOST, &raw_host, 0) != CURLUE_OK) {
-        return {};
-    }
-    const std::unique_ptr<char, CurlStringDeleter> owned(raw_host);
-    std::string host(raw_host);
-    std::transform(host.begin(), host.end(), host.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return host;
-}
 
 HostGate::HostGate(unsigned per_host, std::size_t max_deferred, std::stop_token stop)
     : m_per_host(per_host), m_max_deferred(std::max<std::size_t>(max_deferred, 1)),
@@ -58,7 +27,7 @@ bool HostGate::can_start_locked(const Host& host, Clock::time_point now) const {
 }
 
 std::optional<HostGate::Ticket> HostGate::admit(const Task& task) {
-    Ticket ticket{task, host_key(task.url)}; // may throw: nothing changed yet
+    Ticket ticket{task, task.host}; // may throw: nothing changed yet
     std::unique_lock lock(m_mutex);
     for (;;) {
         const Clock::time_point now = Clock::now();

@@ -13,13 +13,9 @@
 #include <unordered_map>
 
 #include "imgfetch/list/task.hpp"
+#include "imgfetch/list/url.hpp"
 
 namespace imgfetch {
-
-// Pure: the key a URL counts against: its host name, lower-cased, without port or
-// credentials (libcurl's URL parser); "" when the URL does not parse. The LISTED URL's host:
-// a redirect to another host still counts against the listed one.
-std::string host_key(std::string_view url);
 
 // Politeness per host name, shared by every worker of a run:
 //  - a cap of `per_host` transfers at once to one host (0 = no cap), without idling workers
@@ -58,7 +54,7 @@ public:
     // A task admitted through the gate, holding one slot of its host until release().
     struct Ticket {
         Task task;
-        std::string host; // host_key(task.url)
+        std::string host; // task.host
     };
 
     // per_host: transfers at once per host, 0 = no cap. max_deferred: parked tasks in all,

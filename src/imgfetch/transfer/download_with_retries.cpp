@@ -17,15 +17,9 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
     thread_local std::mt19937 generator{std::random_device{}()};
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
 
-    // The listed URL's host: a backoff it asks for (even after a redirect) applies to it.
-    // Parsed only once a backoff exists in the run (a URL parse per task otherwise).
-    std::optional<std::string> parsed_host;
-    const auto host = [&]() -> const std::string& {
-        if (!parsed_host) {
-            parsed_host = host_key(task.url);
-        }
-        return *parsed_host;
-    };
+    // The listed URL's host (parsed once, by the list reader): a backoff it asks for (even
+    // after a redirect) applies to it.
+    const auto host = [&task]() -> const std::string& { return task.host; };
     const auto backoffs_possible = [&ctx] {
         return ctx.hosts != nullptr && ctx.hosts->has_backoffs();
     };

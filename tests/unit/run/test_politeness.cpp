@@ -55,6 +55,7 @@ Task task_for(const std::string& host, std::size_t seq) {
     task.seq = seq;
     task.line = seq + 1;
     task.url = "http://" + host + "/" + std::to_string(seq) + ".png";
+    task.host = host; // what the list reader's one parse of the URL gives
     task.file_name = std::to_string(seq) + ".png";
     return task;
 }
