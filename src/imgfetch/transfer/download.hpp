@@ -14,7 +14,7 @@ namespace imgfetch {
 
 class CurlSession;
 class CurlShare;
-class HostGate;
+class HostBackoff;
 class NameRegistry;
 class OutputDir;
 struct ProgressCounters;
@@ -46,7 +46,7 @@ struct DownloadContext {
     std::stop_token stop;                 // requested on SIGINT/SIGTERM: abort, take no new work
     NameRegistry* names = nullptr;        // for --content-disposition names; may be null
     ProgressCounters* progress = nullptr; // live counters for the progress bar; may be null
-    HostGate* hosts = nullptr;            // per-host Retry-After backoff; may be null
+    HostBackoff* host_backoff = nullptr;  // per-host Retry-After backoff; may be null
 };
 
 // The one transfer routine, shared by the pool's workers and by --sequential. Downloads
@@ -69,7 +69,7 @@ std::optional<TransferResult> skip_existing(const Task& task, const DownloadCont
 // jitter, or after the server's Retry-After, capped by retry_max_wait_s. The wait blocks only
 // this caller (one worker) and ends early when ctx.stop is requested. result.attempts counts
 // every attempt; start is the first attempt's start.
-// With ctx.hosts, every attempt first waits out a backoff of the listed URL's host, and a
+// With ctx.host_backoff, every attempt first waits out a backoff of the listed URL's host, and a
 // 429 or 503 with Retry-After backs that whole host off (every worker) for that long.
 TransferResult download_with_retries(CurlSession& session, const Task& task,
                                      const DownloadContext& ctx, unsigned worker);

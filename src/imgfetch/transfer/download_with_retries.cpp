@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-#include "imgfetch/run/host_gate.hpp"
+#include "imgfetch/run/host_backoff.hpp"
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/transfer/retry_policy.hpp"
 #include "imgfetch/util/text_escape.hpp"
@@ -21,10 +21,10 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
     // after a redirect) applies to it.
     const auto host = [&task]() -> const std::string& { return task.host; };
     const auto backoffs_possible = [&ctx] {
-        return ctx.hosts != nullptr && ctx.hosts->has_backoffs();
+        return ctx.host_backoff != nullptr && ctx.host_backoff->has_backoffs();
     };
     std::optional<double> first_start;
-    if (backoffs_possible() && ctx.hosts->backed_off(host())) {
+    if (backoffs_possible() && ctx.host_backoff->backed_off(host())) {
         // A file that is already there needs no request, so no wait for its host either.
         // Looked for only when there is a wait to spare: download_link() looks anyway, and
         // each look is a stat per probed name.
@@ -35,7 +35,7 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
     for (unsigned attempt = 1;; ++attempt) {
         if (backoffs_possible()) {
             // No attempt while the host asked every worker to wait; ends early on stop.
-            ctx.hosts->wait_out_backoff(host(), ctx.stop);
+            ctx.host_backoff->wait_out_backoff(host(), ctx.stop);
         }
         if (ctx.stop.stop_requested()) {
             TransferResult result =
@@ -51,12 +51,12 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
         }
         result.start = first_start;
         result.attempts = result.status == Status::skipped ? 0 : attempt; // skipped: no request
-        if (ctx.hosts != nullptr && result.retry_after_s && result.http_status &&
+        if (ctx.host_backoff != nullptr && result.retry_after_s && result.http_status &&
             (*result.http_status == 429 || *result.http_status == 503)) {
             // "Too many requests" / "unavailable" with a Retry-After: the whole host waits,
             // whether or not this URL is retried.
             const double pause = std::clamp(*result.retry_after_s, 0.0, settings.retry_max_wait_s);
-            ctx.hosts->back_off(host(), pause);
+            ctx.host_backoff->back_off(host(), pause);
             spdlog::info("{}: HTTP {} with Retry-After: no request to {} for {:.1f} s",
                          printable(result.url), *result.http_status, printable(host()), pause);
         }
