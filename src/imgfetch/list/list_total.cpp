@@ -66,7 +66,7 @@ bool reported_by_shard(const ListReader::RawLine& line, const Shard& shard) {
         return false;
     }
     if (const auto* entry = std::get_if<ListEntry>(&parsed)) {
-        return in_shard(entry->url, shard);
+        return normalized_in_shard(entry->parsed.normalized, shard);
     }
     return shard.index == 0;
 }

@@ -1,7 +1,5 @@
 #include "imgfetch/list/shard.hpp"
 
-#include <curl/curl.h>
-
 #include <cctype>
 #include <charconv>
 #include <cstdint>
@@ -32,13 +30,6 @@ std::optional<Shard> make_shard(unsigned index, unsigned count) {
     }
     return Shard{index, count};
 }
-
-struct CurlUrlDeleter {
-    void operator()(CURLU* url) const { curl_url_cleanup(url); }
-};
-struct CurlStringDeleter {
-    void operator()(char* text) const { curl_free(text); }
-};
 
 } // namespace
 
@@ -133,33 +124,13 @@ ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const E
                   "(Slurm job array) is set; give the shard as --shard K/N");
 }
 
-std::string normalized_url(std::string_view url) {
-    const std::unique_ptr<CURLU, CurlUrlDeleter> handle(curl_url());
-    const std::string text(url);
-    if (!handle || curl_url_set(handle.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) {
-        return text;
-    }
-    curl_url_set(handle.get(), CURLUPART_FRAGMENT, nullptr, 0);
-    char* host = nullptr;
-    if (curl_url_get(handle.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-        const std::unique_ptr<char, CurlStringDeleter> owned_host(host);
-        std::string lower(host);
-        for (char& c : lower) {
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        curl_url_set(handle.get(), CURLUPART_HOST, lower.c_str(), 0);
-    }
-    char* out = nullptr;
-    if (curl_url_get(handle.get(), CURLUPART_URL, &out, CURLU_NO_DEFAULT_PORT) != CURLUE_OK) {
-        return text;
-    }
-    const std::unique_ptr<char, CurlStringDeleter> owned(out);
-    return std::string(out);
+std::uint64_t shard_hash(std::string_view url) {
+    return shard_hash_of_normalized(normalized_url(url));
 }
 
-std::uint64_t shard_hash(std::string_view url) {
+std::uint64_t shard_hash_of_normalized(std::string_view normalized) {
     std::uint64_t hash = 14695981039346656037ULL; // FNV-1a offset basis
-    for (const char c : normalized_url(url)) {
+    for (const char c : normalized) {
         hash ^= static_cast<unsigned char>(c);
         hash *= 1099511628211ULL; // FNV prime
     }
@@ -168,6 +139,10 @@ std::uint64_t shard_hash(std::string_view url) {
 
 bool in_shard(std::string_view url, const Shard& shard) {
     return shard_hash(url) % shard.count == shard.index;
+}
+
+bool normalized_in_shard(std::string_view normalized, const Shard& shard) {
+    return shard_hash_of_normalized(normalized) % shard.count == shard.index;
 }
 
 } // namespace imgfetch

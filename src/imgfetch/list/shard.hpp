@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "imgfetch/list/url.hpp" // normalized_url(), which the shard hash is defined on
+
 namespace imgfetch {
 
 // One slice of a list split across N independent runs: this run keeps the URLs whose
@@ -36,16 +38,16 @@ struct ShardFromEnv {
 // Only the variables of the scheduler in use are read and checked.
 ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const EnvLookup& env);
 
-// The URL as the shard hash sees it: parsed by libcurl and printed back, so case in the
-// scheme and host, a default port, a fragment and an empty path ("http://h" vs "http://h/")
-// make no difference; the raw text when it does not parse. Shards of one list must run the
-// same imgfetch build: the output is libcurl's, pinned by the tests' hash table.
-std::string normalized_url(std::string_view url);
-
 // Stable across runs, machines and versions: FNV-1a (64-bit) of normalized_url().
 std::uint64_t shard_hash(std::string_view url);
 
+// shard_hash() of a URL already normalized (ParsedUrl::normalized): no second parse.
+std::uint64_t shard_hash_of_normalized(std::string_view normalized);
+
 // True when `url` belongs to `shard`: shard_hash(url) % count == index.
 bool in_shard(std::string_view url, const Shard& shard);
+
+// in_shard() of a URL already normalized (ParsedUrl::normalized, Task::normalized_url).
+bool normalized_in_shard(std::string_view normalized, const Shard& shard);
 
 } // namespace imgfetch

@@ -12,6 +12,9 @@ struct Task {
     std::string url;
     std::string file_name;        // reserved, unique in this run
     bool needs_extension = false; // append an image extension from the response
+    // From the one parse of `url` (list/url.hpp), so no later stage parses it again:
+    std::string host{};           // ParsedUrl::host: what per-host slots and backoffs count against
+    std::string normalized_url{}; // ParsedUrl::normalized: what the shard hash reads
 };
 
 } // namespace imgfetch

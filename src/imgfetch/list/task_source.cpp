@@ -11,7 +11,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "imgfetch/list/naming.hpp"
+#include "imgfetch/list/name_allocator.hpp"
+#include "imgfetch/list/name_from_url.hpp"
+#include "imgfetch/list/sanitize.hpp"
 #include "imgfetch/list/url_list.hpp"
 #include "imgfetch/setup_error.hpp"
 #include "imgfetch/ui/progress.hpp"
@@ -100,7 +102,7 @@ public:
         const std::size_t seq = m_next_seq++;
         const auto [first_seq, inserted] = m_first_of_url.try_emplace(entry.url, seq);
         // Equal URLs hash alike, so a URL and its duplicates are always in the same shard.
-        const bool mine = is_mine(entry.url);
+        const bool mine = is_mine(entry.parsed.normalized);
         if (!mine) {
             ++m_stats.other_shards;
         }
@@ -111,15 +113,15 @@ public:
             return;
         }
         // Every shard reserves every name, in list order: the names stay an unsharded run's.
-        const std::string wanted =
-            entry.name.empty() ? name_from_url(entry.url) : sanitize_file_name(entry.name);
+        const std::string wanted = entry.name.empty() ? name_from_url(entry.url, entry.parsed.path)
+                                                      : sanitize_file_name(entry.name);
         ReservedName reserved = m_names.reserve(wanted);
         if (!mine) {
             return;
         }
         progress_task_added(m_progress); // before the emit: a task is read before it is done
-        m_emit(
-            Task{seq, line.number, entry.url, std::move(reserved.name), reserved.needs_extension});
+        m_emit(Task{seq, line.number, entry.url, std::move(reserved.name), reserved.needs_extension,
+                    entry.parsed.host, entry.parsed.normalized});
         ++m_stats.tasks;
     }
 
@@ -134,7 +136,9 @@ public:
     }
 
 private:
-    bool is_mine(const std::string& url) const { return !m_shard || in_shard(url, *m_shard); }
+    bool is_mine(const std::string& normalized_url) const {
+        return !m_shard || normalized_in_shard(normalized_url, *m_shard);
+    }
 
     void bad_line(std::size_t seq, const std::string& list_name, std::size_t number,
                   const std::string& reason) {

@@ -1,12 +1,10 @@
 #include "imgfetch/list/url_list.hpp"
 
-#include "imgfetch/util/text_escape.hpp"
-
-#include <curl/curl.h>
-
 #include <limits>
-#include <memory>
 #include <string>
+#include <utility>
+
+#include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
 
@@ -94,28 +92,19 @@ bool has_http_scheme_and_host(std::string_view url) {
     return !host.empty();
 }
 
-struct CurlUrlDeleter {
-    void operator()(CURLU* handle) const { curl_url_cleanup(handle); }
-};
-
-// libcurl's parser rejects what ours does not look at: spaces and control characters,
-// bad ports, malformed IPv6 and percent-encoding in the host.
-bool curl_accepts(std::string_view url) {
-    const std::unique_ptr<CURLU, CurlUrlDeleter> handle(curl_url());
-    if (!handle) {
-        return false;
-    }
-    const std::string terminated(url); // curl_url_set() wants a C string
-    return curl_url_set(handle.get(), CURLUPART_URL, terminated.c_str(), 0) == CURLUE_OK;
-}
-
 } // namespace
 
-bool is_http_url(std::string_view url) {
-    if (url.find('\0') != std::string_view::npos) {
-        return false;
+std::optional<ParsedUrl> parse_http_url(std::string_view url) {
+    if (url.find('\0') != std::string_view::npos || !has_http_scheme_and_host(url)) {
+        return std::nullopt;
     }
-    return has_http_scheme_and_host(url) && curl_accepts(url);
+    // libcurl's parser rejects what ours does not look at: spaces and control characters,
+    // bad ports, malformed IPv6 and percent-encoding in the host.
+    return parse_url(url);
+}
+
+bool is_http_url(std::string_view url) {
+    return parse_http_url(url).has_value();
 }
 
 bool is_blank_list_line(std::string_view line) {
@@ -138,10 +127,11 @@ ParsedLine parse_list_line(std::string_view line) {
     const std::string_view url = line.substr(0, separator);
     const std::string_view name =
         separator == std::string_view::npos ? std::string_view{} : trim(line.substr(separator));
-    if (!is_http_url(url)) {
+    std::optional<ParsedUrl> parsed = parse_http_url(url);
+    if (!parsed) {
         return BadLine{"not an http(s) URL: " + shown_url(url)};
     }
-    return ListEntry{std::string(url), std::string(name)};
+    return ListEntry{std::string(url), std::string(name), std::move(*parsed)};
 }
 
 ListReader::ListReader(std::istream& in, std::size_t max_line_bytes)

@@ -7,12 +7,15 @@
 #include <string_view>
 #include <variant>
 
+#include "imgfetch/list/url.hpp"
+
 namespace imgfetch {
 
 // One usable line of a URL list: "URL" or "URL NAME".
 struct ListEntry {
     std::string url;
-    std::string name; // empty when the line gave none
+    std::string name;   // empty when the line gave none
+    ParsedUrl parsed{}; // `url` as libcurl's parser read it, once
 };
 
 // A line that carries nothing: blank or a '#' comment.
@@ -32,7 +35,11 @@ ParsedLine parse_list_line(std::string_view line);
 // Pure and cheap (no URL parsing): true exactly when parse_list_line(line) is a BlankLine.
 bool is_blank_list_line(std::string_view line);
 
-// True for an absolute http:// or https:// URL with a host (scheme case-insensitive).
+// An absolute http:// or https:// URL with a host (scheme case-insensitive), parsed; nothing
+// for any other text.
+std::optional<ParsedUrl> parse_http_url(std::string_view url);
+
+// parse_http_url(url).has_value().
 bool is_http_url(std::string_view url);
 
 // Reads a list line by line from a stream it does not own; never loads the whole list.

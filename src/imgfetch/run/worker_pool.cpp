@@ -27,8 +27,9 @@ TransferResult failed_result(const Task& task, unsigned worker, std::string erro
 } // namespace
 
 WorkerPool::WorkerPool(unsigned workers, WorkQueue<Task>& queue, HandlerFactory factory,
-                       ResultSink& sink, HostGate* gate)
-    : m_queue(queue), m_factory(std::move(factory)), m_sink(sink), m_gate(gate) {
+                       ResultSink& sink, HostSlots* slots)
+    : m_queue(queue), m_factory(std::move(factory)), m_sink(sink),
+      m_scheduler(queue, slots, workers) {
     m_threads.reserve(workers);
     try {
         for (unsigned index = 0; index < workers; ++index) {
@@ -73,24 +74,16 @@ void WorkerPool::run_worker(unsigned index) {
         setup_error = "worker setup failed: no handler";
     }
 
-    while (std::optional<Task> task = m_queue.get()) {
-        if (m_gate == nullptr) {
-            run_task(handler, *task, index, setup_error);
-            continue;
+    for (;;) {
+        const Scheduler::Assignment next = m_scheduler.next(index);
+        if (next.task == nullptr) {
+            return; // the queue is closed and drained
         }
-        std::optional<HostGate::Ticket> ticket;
-        try {
-            ticket = m_gate->admit(*task); // empty: parked in the gate, a holder will run it
-        } catch (...) {
-            // Out of memory before the gate took it: it fails here, like a throwing handler.
+        if (next.admitted) {
+            run_task(handler, *next.task, index, setup_error);
+        } else {
             TaskDoneGuard<Task> done(m_queue);
-            m_sink.add(failed_result(*task, index, "internal error: host gate"));
-        }
-        // Run what the gate hands this worker until it hands nothing: a parked task handed
-        // over by release() already holds its host's slot.
-        while (ticket) {
-            run_task(handler, ticket->task, index, setup_error);
-            ticket = m_gate->release(*ticket);
+            m_sink.add(failed_result(*next.task, index, "internal error: host gate"));
         }
     }
 }

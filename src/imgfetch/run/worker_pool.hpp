@@ -7,7 +7,8 @@
 
 #include "imgfetch/list/task.hpp"
 #include "imgfetch/report/result_sink.hpp"
-#include "imgfetch/run/host_gate.hpp"
+#include "imgfetch/run/host_slots.hpp"
+#include "imgfetch/run/scheduler.hpp"
 #include "imgfetch/run/work_queue.hpp"
 #include "imgfetch/transfer/transfer_result.hpp"
 
@@ -21,20 +22,19 @@ using TaskHandler = std::function<TransferResult(const Task&)>;
 using HandlerFactory = std::function<TaskHandler(unsigned worker)>;
 
 // A fixed pool of std::jthread workers draining a WorkQueue<Task>. Each worker loops
-// get() -> handler -> sink.add() -> task_done() until the queue is closed and drained.
-// task_done() runs for every item even if the handler throws, and a throwing handler (or
-// factory) still yields a failed result: no task is lost silently.
+// scheduler.next() -> handler -> sink.add() -> task_done() until the queue is closed and
+// drained. task_done() runs for every item even if the handler throws, and a throwing handler
+// (or factory) still yields a failed result: no task is lost silently.
 // The owner puts tasks, calls queue.join(), queue.close(), then join() (or lets the
 // destructor do the last two).
-// With a HostGate (per-host cap and backoff), each task from get() goes through
-// gate->admit(): a task whose host is saturated is parked in the gate and the worker takes
-// the next task from the queue; after a task, gate->release() may hand the worker a parked
-// task to run next. Whoever runs a task calls its task_done(), so join() still waits for
-// parked tasks. The gate must outlive the pool.
+// Which task a worker runs next is the Scheduler's decision (run/scheduler.hpp): with
+// HostSlots (per-host cap and backoff) a task whose host is saturated is parked there and
+// handed later to a worker that finishes a task of that host. Whoever runs a task calls its
+// task_done(), so join() still waits for parked tasks. The slots must outlive the pool.
 class WorkerPool {
 public:
     WorkerPool(unsigned workers, WorkQueue<Task>& queue, HandlerFactory factory, ResultSink& sink,
-               HostGate* gate = nullptr);
+               HostSlots* slots = nullptr);
     ~WorkerPool(); // closes the queue and joins every worker
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
@@ -50,7 +50,7 @@ private:
     WorkQueue<Task>& m_queue;
     HandlerFactory m_factory; // immutable after construction; each worker calls it once
     ResultSink& m_sink;
-    HostGate* const m_gate;              // may be null; thread-safe itself
+    Scheduler m_scheduler;               // thread-safe per worker index (see its header)
     std::vector<std::jthread> m_threads; // touched only by the owning thread
 };
 

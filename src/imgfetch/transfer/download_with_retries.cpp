@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <random>
 
-#include "imgfetch/run/host_gate.hpp"
+#include "imgfetch/run/host_backoff.hpp"
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/transfer/existing_file.hpp"
 #include "imgfetch/transfer/retry_policy.hpp"
@@ -48,20 +48,14 @@ bool wait_to_retry(TransferResult& result, const RetryAdvice& advice, unsigned a
 TransferResult download_with_retries(CurlSession& session, const Task& task,
                                      const DownloadContext& ctx, unsigned worker) {
     const TransferOptions& settings = ctx.settings;
-    // The listed URL's host: a backoff it asks for (even after a redirect) applies to it.
-    // Parsed only once a backoff exists in the run (a URL parse per task otherwise).
-    std::optional<std::string> parsed_host;
-    const auto host = [&]() -> const std::string& {
-        if (!parsed_host) {
-            parsed_host = host_key(task.url);
-        }
-        return *parsed_host;
-    };
+    // The listed URL's host (parsed once, by the list reader): a backoff it asks for (even
+    // after a redirect) applies to it.
+    const auto host = [&task]() -> const std::string& { return task.host; };
     const auto backoffs_possible = [&ctx] {
-        return ctx.hosts != nullptr && ctx.hosts->has_backoffs();
+        return ctx.host_backoff != nullptr && ctx.host_backoff->has_backoffs();
     };
     std::optional<double> first_start;
-    if (backoffs_possible() && ctx.hosts->backed_off(host())) {
+    if (backoffs_possible() && ctx.host_backoff->backed_off(host())) {
         // A file that is already there needs no request, so no wait for its host either.
         // Looked for only when there is a wait to spare: download_link() looks anyway, and
         // each look is a stat per probed name.
@@ -72,7 +66,7 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
     for (unsigned attempt = 1;; ++attempt) {
         if (backoffs_possible()) {
             // No attempt while the host asked every worker to wait; ends early on stop.
-            ctx.hosts->wait_out_backoff(host(), ctx.stop);
+            ctx.host_backoff->wait_out_backoff(host(), ctx.stop);
         }
         if (ctx.stop.stop_requested()) {
             return interrupted_result(task, worker, attempt, first_start);
@@ -85,12 +79,12 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
         }
         result.start = first_start;
         result.attempts = result.status == Status::skipped ? 0 : attempt; // skipped: no request
-        if (ctx.hosts != nullptr && advice.retry_after_s && result.http_status &&
+        if (ctx.host_backoff != nullptr && advice.retry_after_s && result.http_status &&
             (*result.http_status == 429 || *result.http_status == 503)) {
             // "Too many requests" / "unavailable" with a Retry-After: the whole host waits,
             // whether or not this URL is retried.
             const double pause = std::clamp(*advice.retry_after_s, 0.0, settings.retry_max_wait_s);
-            ctx.hosts->back_off(host(), pause);
+            ctx.host_backoff->back_off(host(), pause);
             spdlog::info("{}: HTTP {} with Retry-After: no request to {} for {:.1f} s",
                          printable(result.url), *result.http_status, printable(host()), pause);
         }

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "imgfetch/run/host_gate.hpp"
+#include "imgfetch/list/url.hpp"
 
 namespace imgfetch {
 

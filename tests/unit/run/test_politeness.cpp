@@ -1,8 +1,9 @@
 // Politeness: the per-host cap (--per-host), the host-wide Retry-After backoff and
-// --limit-rate. HostGate alone first (no network, real threads), then a WorkerPool with a
-// fake handler, then the whole run against real servers on two loopback host names,
-// 127.0.0.1 and 127.0.0.2, and finally the real executable.
-#include "imgfetch/run/host_gate.hpp"
+// --limit-rate. HostSlots and HostBackoff alone: test_host_slots.cpp, test_host_backoff.cpp. Here a
+// WorkerPool with a fake handler, then the whole run against real servers on two loopback host
+// names, 127.0.0.1 and 127.0.0.2, and finally the real executable.
+#include "imgfetch/run/host_backoff.hpp"
+#include "imgfetch/run/host_slots.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@
 
 #include "imgfetch/app.hpp"
 #include "imgfetch/cli/options.hpp"
+#include "imgfetch/list/url.hpp"
 #include "imgfetch/report/result_sink.hpp"
 #include "imgfetch/run/work_queue.hpp"
 #include "imgfetch/run/worker_pool.hpp"
@@ -32,6 +34,7 @@
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "unit/run/host_tasks.hpp"
 
 namespace imgfetch {
 namespace {
@@ -39,6 +42,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 using test::fake_png;
+using test::task_for;
 using test::TempDir;
 using test::TestServer;
 
@@ -52,224 +56,17 @@ double seconds_of(const std::function<void()>& run_it) {
     return seconds_since(start);
 }
 
-Task task_for(const std::string& host, std::size_t seq) {
-    Task task;
-    task.seq = seq;
-    task.line = seq + 1;
-    task.url = "http://" + host + "/" + std::to_string(seq) + ".png";
-    task.file_name = std::to_string(seq) + ".png";
-    return task;
-}
-
-// Spins (yielding) until `condition` holds: for a state the code under test reports, never
-// a sleep that hopes the other thread got there.
-// Waits until `condition` holds; a failure (reported at once, then thrown to end the test)
-// when it does not within test::k_hang_deadline, instead of a hang.
-void wait_until(const std::function<bool()>& condition) {
-    if (!test::eventually(condition, test::k_hang_deadline)) {
-        ADD_FAILURE() << "condition not reached within " << test::k_hang_deadline.count() << " s";
-        throw std::runtime_error("wait_until: deadline passed");
-    }
-}
-
-// --- host_key ---------------------------------------------------------------------------
-
-TEST(HostKey, IsTheLowerCasedHostNameWithoutPortOrCredentials) {
-    EXPECT_EQ(host_key("http://User:Secret@Images.Example.COM:8080/a.png?x=1"),
-              "images.example.com");
-    EXPECT_EQ(host_key("https://127.0.0.2/a.png"), "127.0.0.2");
-    EXPECT_EQ(host_key("http://127.0.0.1:1/a.png"), host_key("http://127.0.0.1:2/b.png"))
-        << "one host name, whatever the port";
-    EXPECT_EQ(host_key("not a url"), "");
-}
-
-// --- HostGate on its own ------------------------------------------------------------------
-
-TEST(HostGate, AdmitsUpToTheCapPerHostAndParksTheRestWithoutHoldingBackOtherHosts) {
-    HostGate gate(/*per_host=*/2, /*max_deferred=*/8);
-
-    EXPECT_TRUE(gate.admit(task_for("a", 0)));
-    EXPECT_TRUE(gate.admit(task_for("a", 1)));
-    EXPECT_FALSE(gate.admit(task_for("a", 2))) << "a's cap is reached: parked";
-    EXPECT_TRUE(gate.admit(task_for("b", 3))) << "b has its own slots";
-
-    EXPECT_EQ(gate.active("a"), 2U);
-    EXPECT_EQ(gate.active("b"), 1U);
-    EXPECT_EQ(gate.deferred(), 1U);
-}
-
-TEST(HostGate, ReleaseHandsAParkedTaskOverWithItsSlotAndFreesTheSlotWhenNoneIsLeft) {
-    HostGate gate(1, 8);
-    const auto first = gate.admit(task_for("a", 0));
-    ASSERT_TRUE(first);
-    ASSERT_FALSE(gate.admit(task_for("a", 1)));
-    ASSERT_FALSE(gate.admit(task_for("a", 2)));
-
-    const auto second = gate.release(*first);
-    ASSERT_TRUE(second);
-    EXPECT_EQ(second->task.seq, 1U) << "oldest parked first";
-    EXPECT_EQ(gate.active("a"), 1U) << "the slot went with it";
-    const auto third = gate.release(*second);
-    ASSERT_TRUE(third);
-    EXPECT_EQ(third->task.seq, 2U);
-    EXPECT_EQ(gate.deferred(), 0U);
-
-    EXPECT_FALSE(gate.release(*third));
-    EXPECT_EQ(gate.active("a"), 0U);
-    EXPECT_TRUE(gate.admit(task_for("a", 3))) << "the slot is free again";
-}
-
-// Until a host asks for a pause, workers skip the host key and the lock a backoff needs.
-TEST(HostGate, HasBackoffsOnlyOnceAHostWasBackedOff) {
-    HostGate gate(0, 8);
-    EXPECT_FALSE(gate.has_backoffs());
-    gate.back_off("a", 0); // no pause at all
-    EXPECT_FALSE(gate.has_backoffs());
-    EXPECT_FALSE(gate.backed_off("a"));
-
-    gate.back_off("a", 60);
-    EXPECT_TRUE(gate.has_backoffs());
-    EXPECT_TRUE(gate.backed_off("a"));
-    EXPECT_FALSE(gate.backed_off("b"));
-}
-
-TEST(HostGate, WithoutACapOnlyABackoffParksTasks) {
-    HostGate gate(/*per_host=*/0, 8);
-    for (std::size_t seq = 0; seq < 20; ++seq) {
-        EXPECT_TRUE(gate.admit(task_for("a", seq)));
-    }
-    EXPECT_EQ(gate.active("a"), 20U);
-    EXPECT_EQ(gate.deferred(), 0U);
-}
-
-TEST(HostGate, ABackedOffHostIsAdmittedOnceAndItsOtherTasksParkBehindThatHolder) {
-    HostGate gate(0, 8);
-    gate.back_off("a", 60);
-
-    const auto holder = gate.admit(task_for("a", 0));
-    EXPECT_TRUE(holder) << "no holder yet: this worker waits out the backoff itself";
-    EXPECT_FALSE(gate.admit(task_for("a", 1))) << "parked: a worker is already waiting for a";
-    EXPECT_FALSE(gate.admit(task_for("a", 2)));
-    EXPECT_TRUE(gate.admit(task_for("b", 3))) << "other hosts are not held back";
-
-    // The one holder takes the parked tasks over one by one.
-    const auto next = gate.release(*holder);
-    ASSERT_TRUE(next);
-    EXPECT_EQ(next->task.seq, 1U);
-    EXPECT_EQ(gate.active("a"), 1U);
-}
-
-TEST(HostGate, DuringABackoffOnlyTheLastHolderTakesParkedTasksOver) {
-    HostGate gate(0, 8);
-    const auto first = gate.admit(task_for("a", 0));
-    const auto second = gate.admit(task_for("a", 1));
-    ASSERT_TRUE(first && second);
-    gate.back_off("a", 60); // a 429 while two transfers to a were running
-    ASSERT_FALSE(gate.admit(task_for("a", 2)));
-
-    EXPECT_FALSE(gate.release(*first)) << "another holder remains: this worker is freed";
-    EXPECT_EQ(gate.active("a"), 1U);
-    const auto handed = gate.release(*second);
-    ASSERT_TRUE(handed) << "the last holder must take the parked task: nobody else would";
-    EXPECT_EQ(handed->task.seq, 2U);
-}
-
-TEST(HostGate, AfterABackoffAnyFreedWorkerTakesAParkedTaskAndHostOrderIsKept) {
-    HostGate gate(0, 8);
-    const auto first = gate.admit(task_for("a", 0));
-    const auto second = gate.admit(task_for("a", 1));
-    ASSERT_TRUE(first && second);
-    gate.back_off("a", 0.05);
-    ASSERT_FALSE(gate.admit(task_for("a", 2)));
-    ASSERT_FALSE(gate.admit(task_for("a", 3)));
-    ASSERT_FALSE(gate.release(*first));
-    ASSERT_TRUE(gate.wait_out_backoff("a", {})); // the backoff is over
-
-    // A worker finishing another host's task takes a's oldest parked task.
-    const auto other = gate.admit(task_for("b", 4));
-    ASSERT_TRUE(other);
-    const auto taken = gate.release(*other);
-    ASSERT_TRUE(taken);
-    EXPECT_EQ(taken->task.seq, 2U);
-    // A new task of a starts a's oldest parked task and waits in its place.
-    const auto swapped = gate.admit(task_for("a", 5));
-    ASSERT_TRUE(swapped);
-    EXPECT_EQ(swapped->task.seq, 3U);
-    EXPECT_EQ(gate.deferred(), 1U);
-    EXPECT_EQ(gate.active("a"), 3U);
-}
-
-TEST(HostGate, AFullWindowMakesAWorkerWaitUntilItsHostMovesButNeverForAFreeHost) {
-    HostGate gate(/*per_host=*/1, /*max_deferred=*/1);
-    const auto holder = gate.admit(task_for("a", 0));
-    ASSERT_TRUE(holder);
-    ASSERT_FALSE(gate.admit(task_for("a", 1))); // the window is full now
-
-    EXPECT_TRUE(gate.admit(task_for("b", 2))) << "a host with a free slot never waits";
-
-    std::optional<HostGate::Ticket> waiter_got;
-    std::jthread waiter([&] { waiter_got = gate.admit(task_for("a", 3)); });
-    wait_until([&] { return gate.waiting() == 1; });
-
-    const auto handed = gate.release(*holder); // hands over task 1: room in the window
-    ASSERT_TRUE(handed);
-    EXPECT_EQ(handed->task.seq, 1U);
-    waiter.join();
-    EXPECT_FALSE(waiter_got) << "the waiter parked its task once there was room";
-    EXPECT_EQ(gate.deferred(), 1U);
-    EXPECT_EQ(gate.waiting(), 0U);
-}
-
-TEST(HostGate, StopEndsEveryWaitAndAdmitsEverything) {
-    std::stop_source stop;
-    HostGate gate(1, 1, stop.get_token());
-    const auto holder = gate.admit(task_for("a", 0));
-    ASSERT_TRUE(holder);
-    ASSERT_FALSE(gate.admit(task_for("a", 1)));
-    gate.back_off("a", 60);
-
-    std::optional<HostGate::Ticket> waiter_got;
-    std::jthread waiter([&] { waiter_got = gate.admit(task_for("a", 2)); });
-    wait_until([&] { return gate.waiting() == 1; });
-    stop.request_stop();
-    waiter.join();
-
-    EXPECT_TRUE(waiter_got) << "after a stop nothing is held back (it is reported, not fetched)";
-    EXPECT_FALSE(gate.wait_out_backoff("a", stop.get_token()));
-    EXPECT_TRUE(gate.release(*holder)) << "parked tasks are still handed over, to be reported";
-    EXPECT_EQ(gate.deferred(), 0U);
-}
-
-TEST(HostGate, WaitOutBackoffBlocksUntilTheHostsDeadlineOrAStop) {
-    HostGate gate(0, 8);
-    gate.back_off("a", 0.4);
-    gate.back_off("a", 0.1); // never shortens
-
-    EXPECT_LT(seconds_of([&] { EXPECT_TRUE(gate.wait_out_backoff("b", {})); }), 0.2)
-        << "other hosts do not wait";
-    EXPECT_GE(seconds_of([&] { EXPECT_TRUE(gate.wait_out_backoff("a", {})); }), 0.3);
-
-    gate.back_off("a", 60);
-    std::stop_source stop;
-    bool waited_out = true;
-    const double seconds = seconds_of([&] {
-        std::jthread waiter([&] { waited_out = gate.wait_out_backoff("a", stop.get_token()); });
-        stop.request_stop();
-    });
-    EXPECT_FALSE(waited_out);
-    EXPECT_LT(seconds, 10.0) << "a stop ends the 60 s wait";
-}
-
-// --- HostGate inside a WorkerPool (fake handler, real threads) -------------------------------
+// --- HostSlots inside a WorkerPool (fake handler, real threads) ------------------------------
 
 // Many tasks over a few hosts, a small window and backoffs recorded by the handler itself:
 // every task runs exactly once, join() returns (nothing stranded in the gate), and no host
 // ever has more than the cap in flight.
-TEST(HostGatePool, NoTaskIsStrandedAndNoHostExceedsItsCap) {
+TEST(HostSlotsPool, NoTaskIsStrandedAndNoHostExceedsItsCap) {
     constexpr unsigned k_cap = 2;
     constexpr std::size_t k_tasks = 600;
     const std::vector<std::string> hosts{"a", "b", "c", "d"};
-    HostGate gate(k_cap, /*max_deferred=*/3);
+    HostBackoff backoff;
+    HostSlots slots(k_cap, /*max_deferred=*/3, backoff);
     WorkQueue<Task> queue(8);
     ResultSink sink(KeepRecords::all);
 
@@ -284,7 +81,7 @@ TEST(HostGatePool, NoTaskIsStrandedAndNoHostExceedsItsCap) {
             peak[host] = std::max(peak[host], ++in_flight[host]);
         }
         if (task.seq % 97 == 0) {
-            gate.back_off(host, 0.002); // exercise the backoff paths of admit() and release()
+            backoff.back_off(host, 0.002); // exercise the backoff paths of admit() and release()
         }
         std::this_thread::yield();
         {
@@ -299,7 +96,7 @@ TEST(HostGatePool, NoTaskIsStrandedAndNoHostExceedsItsCap) {
     };
     {
         WorkerPool pool(
-            8, queue, [&](unsigned) -> TaskHandler { return handler; }, sink, &gate);
+            8, queue, [&](unsigned) -> TaskHandler { return handler; }, sink, &slots);
         for (std::size_t seq = 0; seq < k_tasks; ++seq) {
             // Runs of one host, so the cap bites and tasks get parked.
             queue.put(task_for(hosts[(seq / 7) % hosts.size()], seq));
@@ -318,7 +115,7 @@ TEST(HostGatePool, NoTaskIsStrandedAndNoHostExceedsItsCap) {
     for (const auto& [host, most] : peak) {
         EXPECT_LE(most, k_cap) << host;
     }
-    EXPECT_EQ(gate.deferred(), 0U);
+    EXPECT_EQ(slots.deferred(), 0U);
 }
 
 // --- The whole run against two loopback host names ----------------------------------------

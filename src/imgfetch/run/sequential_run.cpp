@@ -1,0 +1,28 @@
+#include "imgfetch/list/task_source.hpp"
+#include "imgfetch/report/result_sink.hpp"
+#include "imgfetch/run/host_backoff.hpp"
+#include "imgfetch/run/run_modes.hpp"
+#include "imgfetch/transfer/curl_session.hpp"
+#include "imgfetch/transfer/download.hpp"
+#include "imgfetch/ui/progress.hpp"
+
+namespace imgfetch {
+
+void run_sequential(const RunShared& run) {
+    CurlSession session(&run.curl_share);
+    // Host-wide Retry-After backoff only: one transfer at a time, so --per-host is moot.
+    HostBackoff backoff;
+    DownloadContext ctx = run.ctx;
+    ctx.host_backoff = &backoff;
+    produce_tasks(
+        run.lists, run.names, run.sink,
+        [&](Task task) {
+            run.sink.expect(task.seq); // results after a gap in the seqs need not wait
+            run.sink.add(download_with_retries(session, task, ctx, 0));
+            progress_task_done(ctx.progress);
+        },
+        run.ctx.stop, run.shard, ctx.progress);
+    progress_list_read(ctx.progress);
+}
+
+} // namespace imgfetch
