@@ -2,8 +2,8 @@
 # Installs the Debian 12 packages needed to build imgfetch, its tests and its demo server.
 #
 #   scripts/install-deps.sh           build, test and demo dependencies
-#   scripts/install-deps.sh --test    also the tools scripts/test.sh uses (clang-format, git,
-#                                     clang and libFuzzer for the fuzzers, time, GNU parallel
+#   scripts/install-deps.sh --test    also the tools scripts/test.sh and .ci/run use (clang-format,
+#                                     clang-tidy, git, clang and libFuzzer, time, GNU parallel
 #                                     for the shard tests, nginx and apache2 for the HTTP/2
 #                                     tests, squid and tinyproxy for the proxy tests)
 #   scripts/install-deps.sh --bench   also what bench/run.sh compares and measures with (nginx with
@@ -30,8 +30,8 @@ packages=(
 for arg in "$@"; do
     case $arg in
     --test)
-        packages+=(clang-format git clang libclang-rt-14-dev time parallel nginx-light apache2-bin
-            squid tinyproxy-bin)
+        packages+=(clang-format clang-tidy git clang libclang-rt-14-dev time parallel nginx-light
+            apache2-bin squid tinyproxy-bin)
         ;;
     --bench)
         packages+=(nginx libnginx-mod-http-echo aria2 wget2 wget curl wrk python3 time coreutils

@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <random>
+#include <string_view>
 #include <system_error>
 
 #include "imgfetch/files/output_dir.hpp"
@@ -22,7 +23,7 @@ constexpr int k_create_attempts = 16;
 // 16 random hex digits. The generator is per thread, so no lock is needed.
 std::string random_suffix() {
     thread_local std::mt19937_64 generator{std::random_device{}()};
-    static constexpr char k_hex[] = "0123456789abcdef";
+    static constexpr std::string_view k_hex = "0123456789abcdef";
     std::uint64_t value = generator();
     std::string out(16, '0');
     for (char& c : out) {

@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/util/error_text.hpp"
 
 namespace imgfetch {
 
@@ -23,7 +23,7 @@ int open_and_lock(const OutputDir& dir, const std::string& name, int operation,
     const int fd =
         ::openat(dir.fd(), name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0) {
-        throw SetupError("cannot open lock file '" + path + "': " + std::strerror(errno));
+        throw SetupError("cannot open lock file '" + path + "': " + error_text(errno));
     }
     if (::flock(fd, operation | LOCK_NB) != 0) {
         const int err = errno;
@@ -31,7 +31,7 @@ int open_and_lock(const OutputDir& dir, const std::string& name, int operation,
         if (err == EWOULDBLOCK) {
             throw LockHeld(held_message + " (lock '" + path + "' is held)");
         }
-        throw SetupError("cannot lock '" + path + "': " + std::strerror(err));
+        throw SetupError("cannot lock '" + path + "': " + error_text(err));
     }
     return fd;
 }

@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "imgfetch/setup_error.hpp"
+#include "imgfetch/util/error_text.hpp"
 
 namespace imgfetch {
 
@@ -21,13 +21,12 @@ OutputDir::OutputDir(std::string path, std::string temporary_tag)
     }
     m_fd = ::open(m_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (m_fd < 0) {
-        throw SetupError("cannot open output directory '" + m_path + "': " + std::strerror(errno));
+        throw SetupError("cannot open output directory '" + m_path + "': " + error_text(errno));
     }
     if (::faccessat(m_fd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
         const int err = errno;
         ::close(m_fd);
-        throw SetupError("output directory '" + m_path +
-                         "' is not writable: " + std::strerror(err));
+        throw SetupError("output directory '" + m_path + "' is not writable: " + error_text(err));
     }
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <system_error>
 
 #include "imgfetch/setup_error.hpp"
+#include "imgfetch/util/error_text.hpp"
 
 namespace imgfetch {
 
@@ -72,9 +74,9 @@ std::string iso8601_now() {
         1000;
     std::tm utc{};
     gmtime_r(&seconds, &utc);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &utc);
-    return fmt::format("{}.{:03d}Z", buffer, millis);
+    std::array<char, 32> buffer{};
+    std::strftime(buffer.data(), buffer.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+    return fmt::format("{}.{:03d}Z", buffer.data(), millis);
 }
 
 std::string format_summary_line(const Summary& s, const RunInfo& info) {
@@ -103,7 +105,7 @@ void check_report_writable(const std::string& path) {
     const std::string probe = path + ".part";
     std::ofstream out(probe, std::ios::binary | std::ios::trunc);
     if (!out) {
-        throw SetupError("cannot write report '" + path + "': " + std::strerror(errno));
+        throw SetupError("cannot write report '" + path + "': " + error_text(errno));
     }
     out.close();
     std::remove(probe.c_str());
@@ -247,7 +249,7 @@ void JsonReportWriter::write(const std::string& path, const RunInfo& info,
         out << parts.after_entries;
         out.close();
         if (!out) {
-            throw std::runtime_error(errno != 0 ? std::strerror(errno) : "write failed");
+            throw std::runtime_error(errno != 0 ? error_text(errno) : std::string("write failed"));
         }
     } catch (const std::exception& e) {
         std::remove(temp.c_str());

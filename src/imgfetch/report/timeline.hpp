@@ -1,13 +1,13 @@
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include "imgfetch/report/report.hpp"
+#include "imgfetch/report/timeline_bars.hpp"
 #include "imgfetch/transfer/transfer_result.hpp"
-#include "imgfetch/util/string_table.hpp"
+#include "imgfetch/util/spill_log.hpp"
 
 namespace imgfetch {
 
@@ -60,14 +60,9 @@ public:
 private:
     void append(const TransferResult& result);
 
-    SpillLog m_bars; // per drawn result, in list order (see timeline.cpp)
-    std::size_t m_drawn = 0;
-    std::size_t m_not_drawn = 0;
-    std::array<std::size_t, 5> m_counts{}; // drawn, per legend entry
-    unsigned m_lanes_used = 0;             // the highest worker index drawn, plus one
-    double m_last_end = 0;                 // the latest end drawn
-    bool m_any_end = false;
-    std::string m_error; // the first failure of add()
+    SpillLog m_bars;               // per drawn result, in list order (see timeline_bars.hpp)
+    detail::TimelineFacts m_facts; // of the results added
+    std::string m_error;           // the first failure of add()
 };
 
 } // namespace imgfetch

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string_view>
 
 namespace imgfetch {
 
@@ -52,10 +53,10 @@ void InterruptWatcher::watch() {
         }
         int expected = 0;
         if (m_signal.compare_exchange_strong(expected, sig)) {
-            static constexpr char k_message[] =
+            static constexpr std::string_view k_message =
                 "\nimgfetch: interrupted: finishing up (press Ctrl+C again to quit at once)\n";
             [[maybe_unused]] const auto written =
-                ::write(STDERR_FILENO, k_message, sizeof k_message - 1);
+                ::write(STDERR_FILENO, k_message.data(), k_message.size());
             m_stop.request_stop(); // runs stop callbacks (closing the queue) on this thread
         } else {
             // Second signal: the user wants out now. _exit skips destructors on purpose:

@@ -73,14 +73,15 @@ std::optional<double> estimate_eta(std::uint64_t done, std::uint64_t total, bool
     return elapsed_s * static_cast<double>(total - done) / static_cast<double>(done);
 }
 
-std::string format_progress_line(const ProgressSnapshot& snapshot, std::size_t width) {
-    // The last column stays empty: writing it leaves some terminals about to wrap.
-    const std::size_t room = width > 0 ? width - 1 : 0;
+namespace {
 
-    struct Part {
-        std::string text;
-        int drop_order; // 0: never dropped; higher: dropped sooner
-    };
+// One field of the progress line.
+struct Part {
+    std::string text;
+    int drop_order; // 0: never dropped; higher: dropped sooner
+};
+
+std::vector<Part> progress_parts(const ProgressSnapshot& snapshot) {
     std::vector<Part> parts;
     parts.push_back({fmt::format("{}/{}{} files", snapshot.done, snapshot.total,
                                  snapshot.total_final ? "" : "+"),
@@ -94,49 +95,68 @@ std::string format_progress_line(const ProgressSnapshot& snapshot, std::size_t w
     if (snapshot.eta_s) {
         parts.push_back({"ETA " + format_duration(*snapshot.eta_s), 1});
     }
+    return parts;
+}
 
-    const auto joined = [&parts] {
-        std::string text;
-        for (const Part& part : parts) {
-            if (!text.empty()) {
-                text += k_separator;
-            }
-            text += part.text;
+std::string joined(const std::vector<Part>& parts) {
+    std::string text;
+    for (const Part& part : parts) {
+        if (!text.empty()) {
+            text += k_separator;
         }
-        return text;
-    };
-    std::string text = joined();
+        text += part.text;
+    }
+    return text;
+}
+
+// The parts that fit in `room` columns, dropped in their order, the last one cut if need be.
+std::string fitted(std::vector<Part> parts, std::size_t room) {
+    std::string text = joined(parts);
     while (text.size() > room && parts.size() > 1) {
         const auto first_to_drop =
             std::max_element(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
                 return a.drop_order < b.drop_order;
             });
         parts.erase(first_to_drop);
-        text = joined();
+        text = joined(parts);
     }
     if (text.size() > room) {
         text.resize(room);
     }
-
-    // The graph only once the total is known: against a growing total it would mislead.
-    if (snapshot.total_final && snapshot.total > 0 && text.size() + k_separator.size() + 2 < room) {
-        const std::size_t inner =
-            std::min(k_max_graph_width, room - text.size() - k_separator.size() - 2);
-        if (inner >= k_min_graph_width) {
-            const std::uint64_t done = std::min(snapshot.done, snapshot.total);
-            const auto filled = static_cast<std::size_t>(done * inner / snapshot.total);
-            std::string graph;
-            graph.reserve(inner + 2 + k_separator.size() + text.size());
-            graph.push_back('[');
-            graph.append(filled, '#');
-            graph.append(inner - filled, '-');
-            graph.push_back(']');
-            graph.append(k_separator);
-            graph.append(text);
-            text = std::move(graph);
-        }
-    }
     return text;
+}
+
+// `text` behind a "[###---]" graph when one of a useful width fits in `room`.
+std::string with_graph(std::string text, const ProgressSnapshot& snapshot, std::size_t room) {
+    // The graph only once the total is known: against a growing total it would mislead.
+    if (!snapshot.total_final || snapshot.total == 0 ||
+        text.size() + k_separator.size() + 2 >= room) {
+        return text;
+    }
+    const std::size_t inner =
+        std::min(k_max_graph_width, room - text.size() - k_separator.size() - 2);
+    if (inner < k_min_graph_width) {
+        return text;
+    }
+    const std::uint64_t done = std::min(snapshot.done, snapshot.total);
+    const auto filled = static_cast<std::size_t>(done * inner / snapshot.total);
+    std::string graph;
+    graph.reserve(inner + 2 + k_separator.size() + text.size());
+    graph.push_back('[');
+    graph.append(filled, '#');
+    graph.append(inner - filled, '-');
+    graph.push_back(']');
+    graph.append(k_separator);
+    graph.append(text);
+    return graph;
+}
+
+} // namespace
+
+std::string format_progress_line(const ProgressSnapshot& snapshot, std::size_t width) {
+    // The last column stays empty: writing it leaves some terminals about to wrap.
+    const std::size_t room = width > 0 ? width - 1 : 0;
+    return with_graph(fitted(progress_parts(snapshot), room), snapshot, room);
 }
 
 void RateMeter::add(Clock::time_point at, std::uint64_t bytes) {

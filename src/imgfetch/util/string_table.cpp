@@ -1,18 +1,17 @@
 #include "imgfetch/util/string_table.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <array>
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
+
+#include "imgfetch/util/error_text.hpp"
 
 namespace imgfetch {
 
@@ -36,202 +35,6 @@ std::system_error io_error(const char* what) {
 }
 
 } // namespace
-
-// --- SpillFile ------------------------------------------------------------------------------
-
-SpillFile::~SpillFile() {
-    if (m_fd >= 0) {
-        ::close(m_fd);
-    }
-}
-
-SpillFile::SpillFile(SpillFile&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-
-SpillFile& SpillFile::operator=(SpillFile&& other) noexcept {
-    if (this != &other) {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
-        m_fd = std::exchange(other.m_fd, -1);
-    }
-    return *this;
-}
-
-std::optional<SpillFile> SpillFile::create(const std::string& dir) {
-    // O_TMPFILE: the file never has a name, so nothing is left behind, even by a crash.
-    int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-        // A file system without O_TMPFILE: a named file, unlinked at once.
-        std::string path = dir + "/.imgfetch-spill-XXXXXX";
-        fd = ::mkostemp(path.data(), O_CLOEXEC);
-        if (fd >= 0) {
-            ::unlink(path.c_str());
-        }
-    }
-    if (fd < 0) {
-        return std::nullopt;
-    }
-    return SpillFile(fd);
-}
-
-void SpillFile::read(std::uint64_t offset, void* data, std::size_t size) const {
-    auto* bytes = static_cast<char*>(data);
-    while (size > 0) {
-        const ssize_t got = ::pread(m_fd, bytes, size, static_cast<off_t>(offset));
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got <= 0) {
-            if (got == 0) {
-                errno = EIO; // the file is shorter than what we wrote: never expected
-            }
-            throw io_error("reading imgfetch's temporary file");
-        }
-        bytes += got;
-        size -= static_cast<std::size_t>(got);
-        offset += static_cast<std::uint64_t>(got);
-    }
-}
-
-bool SpillFile::write(std::uint64_t offset, const void* data, std::size_t size) {
-    const auto* bytes = static_cast<const char*>(data);
-    while (size > 0) {
-        const ssize_t put = ::pwrite(m_fd, bytes, size, static_cast<off_t>(offset));
-        if (put < 0 && errno == EINTR) {
-            continue;
-        }
-        if (put <= 0) {
-            return false;
-        }
-        bytes += put;
-        size -= static_cast<std::size_t>(put);
-        offset += static_cast<std::uint64_t>(put);
-    }
-    return true;
-}
-
-bool SpillFile::allocate(std::uint64_t size) {
-    // Zeros really written, not posix_fallocate(): on ext4 every first write into a
-    // fallocated (unwritten) extent costs a journalled conversion, and the index is written
-    // at random, a slot at a time. Sequential zeros cost one pass.
-    const std::vector<char> zeros(std::size_t{64} << 10);
-    for (std::uint64_t offset = 0; offset < size; offset += zeros.size()) {
-        const std::size_t chunk =
-            static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), size - offset));
-        if (!write(offset, zeros.data(), chunk)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool SpillFile::resize(std::uint64_t size) {
-    return ::ftruncate(m_fd, static_cast<off_t>(size)) == 0;
-}
-
-std::string default_spill_dir() {
-    const char* dir = std::getenv("TMPDIR");
-    return dir != nullptr && *dir != '\0' ? std::string(dir) : std::string("/tmp");
-}
-
-// --- SpillLog -------------------------------------------------------------------------------
-
-SpillLog::SpillLog(std::string what, std::string spill_dir, std::size_t buffer_bytes)
-    : m_what(std::move(what)), m_spill_dir(std::move(spill_dir)),
-      m_buffer_bytes(std::max<std::size_t>(buffer_bytes, 1)) {}
-
-std::uint64_t SpillLog::append(std::string_view bytes) {
-    const std::uint64_t offset = size();
-    m_buffer.append(bytes);
-    if (m_buffer.size() >= m_buffer_bytes) {
-        flush();
-    }
-    return offset;
-}
-
-void SpillLog::flush() {
-    if (m_memory_only) {
-        return; // the buffer keeps growing
-    }
-    if (!m_file) {
-        m_file = SpillFile::create(m_spill_dir);
-    }
-    if (!m_file || !m_file->write(m_flushed, m_buffer.data(), m_buffer.size())) {
-        // Said once: the run goes on, correct, only with more memory. On a failed write the
-        // whole buffer stays (m_flushed unchanged), so nothing is lost.
-        spdlog::warn("cannot use a temporary file in '{}' ({}): {} are kept in memory from now on",
-                     m_spill_dir, std::strerror(errno), m_what);
-        m_memory_only = true;
-        return;
-    }
-    m_flushed += m_buffer.size();
-    m_buffer.clear(); // keeps its capacity for the next appends
-}
-
-void SpillLog::overwrite(std::uint64_t offset, std::string_view bytes) {
-    std::size_t done = 0;
-    if (offset < m_flushed) {
-        done = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), m_flushed - offset));
-        // Rewrites bytes the file already has: needs no new space.
-        if (!m_file->write(offset, bytes.data(), done)) {
-            throw io_error("writing imgfetch's temporary file");
-        }
-    }
-    if (done < bytes.size()) {
-        std::memcpy(m_buffer.data() + (offset + done - m_flushed), bytes.data() + done,
-                    bytes.size() - done);
-    }
-}
-
-void SpillLog::read(std::uint64_t offset, void* data, std::size_t size) const {
-    auto* out = static_cast<char*>(data);
-    std::size_t done = 0;
-    if (offset < m_flushed) {
-        done = static_cast<std::size_t>(std::min<std::uint64_t>(size, m_flushed - offset));
-        m_file->read(offset, out, done);
-    }
-    if (done < size) {
-        std::memcpy(out + done, m_buffer.data() + (offset + done - m_flushed), size - done);
-    }
-}
-
-void SpillLog::for_each_chunk(const std::function<void(std::string_view)>& chunk) const {
-    std::string piece;
-    for (std::uint64_t offset = 0; offset < m_flushed; offset += piece.size()) {
-        piece.resize(static_cast<std::size_t>(std::min<std::uint64_t>(
-            std::max<std::size_t>(m_buffer_bytes, 4096), m_flushed - offset)));
-        m_file->read(offset, piece.data(), piece.size());
-        chunk(piece);
-    }
-    if (!m_buffer.empty()) {
-        chunk(m_buffer);
-    }
-}
-
-bool SpillLogReader::read(void* data, std::size_t size) {
-    if (m_log.size() - m_offset < size) {
-        return false;
-    }
-    auto* out = static_cast<char*>(data);
-    while (size > 0) {
-        if (m_offset < m_chunk_start || m_offset >= m_chunk_start + m_chunk.size()) {
-            // Refill: 64 KiB at a time, or what is left.
-            m_chunk_start = m_offset;
-            m_chunk.resize(static_cast<std::size_t>(
-                std::min<std::uint64_t>(std::uint64_t{64} << 10, m_log.size() - m_offset)));
-            m_log.read(m_offset, m_chunk.data(), m_chunk.size());
-        }
-        const auto at = static_cast<std::size_t>(m_offset - m_chunk_start);
-        const std::size_t n = std::min(size, m_chunk.size() - at);
-        std::memcpy(out, m_chunk.data() + at, n);
-        out += n;
-        size -= n;
-        m_offset += n;
-    }
-    return true;
-}
-
-// --- StringTable ----------------------------------------------------------------------------
 
 std::uint64_t StringTable::default_hash(std::string_view key) {
     return std::hash<std::string_view>{}(key);
@@ -345,29 +148,29 @@ void StringTable::set_slot(std::size_t index, const Slot& slot) {
 
 std::optional<std::uint64_t> StringTable::record_value_if(std::uint64_t offset,
                                                           std::string_view key) {
-    char header[k_record_header_bytes];
-    m_log.read(offset, header, sizeof(header));
+    std::array<char, k_record_header_bytes> header{};
+    m_log.read(offset, header.data(), header.size());
     std::uint32_t length = 0;
-    std::memcpy(&length, header + sizeof(std::uint64_t), sizeof(length));
+    std::memcpy(&length, header.data() + sizeof(std::uint64_t), sizeof(length));
     if (length != key.size()) {
         return std::nullopt; // no need to read the key
     }
     m_scratch.resize(length);
-    m_log.read(offset + sizeof(header), m_scratch.data(), length);
+    m_log.read(offset + header.size(), m_scratch.data(), length);
     if (m_scratch != key) {
         return std::nullopt;
     }
     std::uint64_t value = 0;
-    std::memcpy(&value, header, sizeof(value));
+    std::memcpy(&value, header.data(), sizeof(value));
     return value;
 }
 
 std::uint64_t StringTable::append_record(std::string_view key, std::uint64_t value) {
     const auto length = static_cast<std::uint32_t>(key.size()); // keys are list lines: < 4 GiB
-    char header[k_record_header_bytes];
-    std::memcpy(header, &value, sizeof(value));
-    std::memcpy(header + sizeof(value), &length, sizeof(length));
-    const std::uint64_t offset = m_log.append({header, sizeof(header)});
+    std::array<char, k_record_header_bytes> header{};
+    std::memcpy(header.data(), &value, sizeof(value));
+    std::memcpy(header.data() + sizeof(value), &length, sizeof(length));
+    const std::uint64_t offset = m_log.append({header.data(), header.size()});
     m_log.append(key);
     return offset;
 }
@@ -380,7 +183,7 @@ void StringTable::spill_failed() {
     // Said once: the run goes on, correct, only with more memory.
     spdlog::warn("cannot use a temporary file in '{}' ({}): the list's URLs and names are kept "
                  "in memory from now on",
-                 m_limits.spill_dir, std::strerror(errno));
+                 m_limits.spill_dir, error_text(errno));
     m_spill_failed = true;
 }
 

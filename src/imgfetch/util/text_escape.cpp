@@ -9,7 +9,7 @@ namespace imgfetch {
 namespace {
 
 void append_escaped_byte(std::string& out, unsigned char byte) {
-    static constexpr char k_hex[] = "0123456789ABCDEF";
+    static constexpr std::string_view k_hex = "0123456789ABCDEF";
     out += "\\x";
     out += k_hex[byte >> 4U];
     out += k_hex[byte & 0x0FU];
@@ -72,11 +72,12 @@ std::string printable(std::string_view text) {
         if (byte == '\\') {
             out += "\\\\";
             ++pos;
-        } else if (byte < 0x20 || byte == 0x7F) {
-            append_escaped_byte(out, byte);
-            ++pos;
         } else if (byte < 0x80) {
-            out += static_cast<char>(byte);
+            if (byte < 0x20 || byte == 0x7F) {
+                append_escaped_byte(out, byte);
+            } else {
+                out += static_cast<char>(byte);
+            }
             ++pos;
         } else if (const std::size_t length = utf8_sequence_length(text, pos); length == 0) {
             // Escape only this byte and resynchronise on the next one, so a stray lead byte
@@ -108,6 +109,47 @@ std::string redact_credentials(std::string_view url) {
         return std::string(url);
     }
     return std::string(url.substr(0, authority)) + "***" + std::string(url.substr(at));
+}
+
+std::string xml_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&apos;";
+            break;
+        default:
+            out += c;
+            break;
+        }
+    }
+    return out;
+}
+
+std::string xml_text(std::string_view untrusted, std::size_t max_bytes) {
+    std::string shown = printable(untrusted);
+    if (shown.size() > max_bytes) {
+        std::size_t cut = max_bytes;
+        while (cut > 0 && is_continuation(static_cast<unsigned char>(shown[cut]))) {
+            --cut;
+        }
+        shown.resize(cut);
+        shown += "...";
+    }
+    return xml_escape(shown);
 }
 
 } // namespace imgfetch

@@ -74,5 +74,21 @@ TEST(Printable, UsesUppercaseHex) {
     EXPECT_EQ(printable("\xAB"), "\\xAB");
 }
 
+TEST(XmlEscape, EscapesTheFiveXmlSpecials) {
+    EXPECT_EQ(xml_escape("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d&quot;e&apos;f");
+    EXPECT_EQ(xml_escape("caf\xC3\xA9 plain"), "caf\xC3\xA9 plain");
+}
+
+TEST(XmlText, EscapesControlBytesAndInvalidUtf8ThenXml) {
+    EXPECT_EQ(xml_text("<\x01\xFF>", 100), "&lt;\\x01\\xFF&gt;");
+}
+
+TEST(XmlText, CutsLongTextOnACharacterBoundary) {
+    // "aé" is 3 bytes: a cut after 2 would split the é, so it falls back to 1.
+    EXPECT_EQ(xml_text("a\xC3\xA9z", 2), "a...");
+    EXPECT_EQ(xml_text("abcdef", 3), "abc...");
+    EXPECT_EQ(xml_text("abc", 3), "abc");
+}
+
 } // namespace
 } // namespace imgfetch
