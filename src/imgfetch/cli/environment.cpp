@@ -76,8 +76,13 @@ std::string bind_environment(CLI::App& app) {
             }
             const char* bound_value = nonempty_env(bound);
             if (bound_value != nullptr && std::string_view(bound_value) != alias_value) {
-                return "the environment sets both " + bound + "=" + printable(bound_value) +
-                       " and " + alias + "=" + printable(alias_value) + "; unset one";
+                std::string conflict = "the environment sets both ";
+                conflict += bound;
+                conflict += "=" + printable(bound_value);
+                conflict += " and " + alias;
+                conflict += "=" + printable(alias_value);
+                conflict += "; unset one";
+                return conflict;
             }
             bound = alias;
         }

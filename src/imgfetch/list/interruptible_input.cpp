@@ -1,5 +1,6 @@
 #include "imgfetch/list/interruptible_input.hpp"
 
+#include <array>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -41,8 +42,8 @@ InterruptibleInput::int_type InterruptibleInput::underflow() {
         return traits_type::to_int_type(*gptr());
     }
     for (;;) {
-        pollfd fds[2] = {{m_fd, POLLIN, 0}, {m_wake_fd, POLLIN, 0}};
-        if (::poll(fds, 2, -1) < 0) {
+        std::array<pollfd, 2> fds{{{m_fd, POLLIN, 0}, {m_wake_fd, POLLIN, 0}}};
+        if (::poll(fds.data(), fds.size(), -1) < 0) {
             if (errno == EINTR) {
                 continue;
             }

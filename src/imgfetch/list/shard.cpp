@@ -46,11 +46,16 @@ std::optional<Shard> parse_shard(std::string_view text) {
     return make_shard(*index, *count);
 }
 
-ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const EnvLookup& env) {
-    // A variable that is set must be a number: a typo in a job script is an error, not
-    // "variable unset" (which could make every task run the same shard).
+namespace {
+
+// Environment variables read as numbers. A variable that is set must be a number: a typo in a
+// job script is an error, not "variable unset" (which could make every task run the same
+// shard). The first such error is kept in `error`.
+struct EnvNumbers {
+    const EnvLookup& env;
     std::string error;
-    const auto number = [&](const char* name) -> std::optional<unsigned> {
+
+    std::optional<unsigned> operator()(const char* name) {
         const char* value = env(name);
         if (value == nullptr) {
             return std::nullopt;
@@ -60,65 +65,81 @@ ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const E
             error = std::string(name) + " is not a number: '" + printable(value) + "'";
         }
         return parsed;
-    };
-    const auto failed = [](std::string text) {
-        return ShardFromEnv{std::nullopt, std::move(text)};
-    };
+    }
+};
 
-    if (env("JOB_COMPLETION_INDEX") != nullptr) {
-        const auto index = number("JOB_COMPLETION_INDEX");
-        if (!index) {
-            return failed(error);
-        }
-        if (!shards_flag) {
-            return failed("JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job): give the Job's "
-                          "completions as --shards N");
-        }
-        if (auto shard = make_shard(*index, *shards_flag)) {
+ShardFromEnv failed(std::string text) {
+    return ShardFromEnv{std::nullopt, std::move(text)};
+}
+
+// A Kubernetes Indexed Job's task: JOB_COMPLETION_INDEX, and the count from --shards.
+ShardFromEnv kubernetes_shard(std::optional<unsigned> shards_flag, EnvNumbers& numbers) {
+    const auto index = numbers("JOB_COMPLETION_INDEX");
+    if (!index) {
+        return failed(numbers.error);
+    }
+    if (!shards_flag) {
+        return failed("JOB_COMPLETION_INDEX is set (Kubernetes Indexed Job): give the Job's "
+                      "completions as --shards N");
+    }
+    if (auto shard = make_shard(*index, *shards_flag)) {
+        return {shard, {}};
+    }
+    return failed("JOB_COMPLETION_INDEX=" + std::to_string(*index) + " is not below --shards " +
+                  std::to_string(*shards_flag));
+}
+
+// A Slurm job array's task: SLURM_ARRAY_TASK_ID of a contiguous array with step 1.
+ShardFromEnv slurm_shard(std::optional<unsigned> shards_flag, EnvNumbers& numbers) {
+    const auto task_id = numbers("SLURM_ARRAY_TASK_ID");
+    const auto count = numbers("SLURM_ARRAY_TASK_COUNT");
+    const auto min = numbers("SLURM_ARRAY_TASK_MIN");
+    const auto max = numbers("SLURM_ARRAY_TASK_MAX");
+    const auto step = numbers("SLURM_ARRAY_TASK_STEP");
+    if (!numbers.error.empty()) {
+        return failed(numbers.error);
+    }
+    if (!count) {
+        return failed("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not");
+    }
+    if (*count == 0 || *count > k_max_shards) {
+        return failed("SLURM_ARRAY_TASK_COUNT=" + std::to_string(*count) +
+                      " is not a number of shards (1 to " + std::to_string(k_max_shards) + ")");
+    }
+    if (shards_flag && *shards_flag != *count) {
+        return failed("--shards " + std::to_string(*shards_flag) +
+                      " disagrees with SLURM_ARRAY_TASK_COUNT=" + std::to_string(*count));
+    }
+    const unsigned first = min.value_or(0);
+    const std::string contiguous = " (use a contiguous array with step 1, such as --array=0-" +
+                                   std::to_string(*count - 1) + ")";
+    // With gaps or a step, COUNT tasks do not cover shards 0..COUNT-1: refuse in every
+    // task rather than leave a slice of the list undone.
+    if ((step && *step != 1) || (max && (*max < first || *max - first != *count - 1))) {
+        return failed("the Slurm array is not contiguous: SLURM_ARRAY_TASK_MIN=" +
+                      std::to_string(first) + ", _MAX=" + (max ? std::to_string(*max) : "?") +
+                      ", _STEP=" + (step ? std::to_string(*step) : "1") +
+                      ", _COUNT=" + std::to_string(*count) + contiguous);
+    }
+    if (*task_id >= first) {
+        if (auto shard = make_shard(*task_id - first, *count)) {
             return {shard, {}};
         }
-        return failed("JOB_COMPLETION_INDEX=" + std::to_string(*index) + " is not below --shards " +
-                      std::to_string(*shards_flag));
+    }
+    return failed("SLURM_ARRAY_TASK_ID=" + std::to_string(*task_id) +
+                  " minus SLURM_ARRAY_TASK_MIN=" + std::to_string(first) + " is not a shard of " +
+                  std::to_string(*count) + contiguous);
+}
+
+} // namespace
+
+ShardFromEnv shard_from_environment(std::optional<unsigned> shards_flag, const EnvLookup& env) {
+    EnvNumbers numbers{env, {}};
+    if (env("JOB_COMPLETION_INDEX") != nullptr) {
+        return kubernetes_shard(shards_flag, numbers);
     }
     if (env("SLURM_ARRAY_TASK_ID") != nullptr) {
-        const auto task_id = number("SLURM_ARRAY_TASK_ID");
-        const auto count = number("SLURM_ARRAY_TASK_COUNT");
-        const auto min = number("SLURM_ARRAY_TASK_MIN");
-        const auto max = number("SLURM_ARRAY_TASK_MAX");
-        const auto step = number("SLURM_ARRAY_TASK_STEP");
-        if (!error.empty()) {
-            return failed(error);
-        }
-        if (!count) {
-            return failed("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not");
-        }
-        if (*count == 0 || *count > k_max_shards) {
-            return failed("SLURM_ARRAY_TASK_COUNT=" + std::to_string(*count) +
-                          " is not a number of shards (1 to " + std::to_string(k_max_shards) + ")");
-        }
-        if (shards_flag && *shards_flag != *count) {
-            return failed("--shards " + std::to_string(*shards_flag) +
-                          " disagrees with SLURM_ARRAY_TASK_COUNT=" + std::to_string(*count));
-        }
-        const unsigned first = min.value_or(0);
-        const std::string contiguous = " (use a contiguous array with step 1, such as --array=0-" +
-                                       std::to_string(*count - 1) + ")";
-        // With gaps or a step, COUNT tasks do not cover shards 0..COUNT-1: refuse in every
-        // task rather than leave a slice of the list undone.
-        if ((step && *step != 1) || (max && (*max < first || *max - first != *count - 1))) {
-            return failed("the Slurm array is not contiguous: SLURM_ARRAY_TASK_MIN=" +
-                          std::to_string(first) + ", _MAX=" + (max ? std::to_string(*max) : "?") +
-                          ", _STEP=" + (step ? std::to_string(*step) : "1") +
-                          ", _COUNT=" + std::to_string(*count) + contiguous);
-        }
-        if (*task_id >= first) {
-            if (auto shard = make_shard(*task_id - first, *count)) {
-                return {shard, {}};
-            }
-        }
-        return failed("SLURM_ARRAY_TASK_ID=" + std::to_string(*task_id) +
-                      " minus SLURM_ARRAY_TASK_MIN=" + std::to_string(first) +
-                      " is not a shard of " + std::to_string(*count) + contiguous);
+        return slurm_shard(shards_flag, numbers);
     }
     return failed("neither JOB_COMPLETION_INDEX (Kubernetes Indexed Job) nor SLURM_ARRAY_TASK_ID "
                   "(Slurm job array) is set; give the shard as --shard K/N");

@@ -1,4 +1,5 @@
 #include "imgfetch/list/task_source.hpp"
+#include "imgfetch/util/error_text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -30,7 +31,7 @@ namespace {
     if (owned_fd >= 0) {
         ::close(owned_fd);
     }
-    throw SetupError("cannot read list '" + name + "': " + std::strerror(error));
+    throw SetupError("cannot read list '" + name + "': " + error_text(error));
 }
 
 } // namespace

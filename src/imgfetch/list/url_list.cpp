@@ -49,7 +49,7 @@ bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
 // password), then at most k_max_shown_url_bytes, cut on a UTF-8 character boundary. Not
 // escaped here: whoever prints it escapes it once (the log with printable(), the report as JSON).
 std::string shown_url(std::string_view raw_url) {
-    const std::string redacted = redact_credentials(raw_url);
+    std::string redacted = redact_credentials(raw_url);
     const std::string_view url = redacted;
     if (url.size() <= k_max_shown_url_bytes) {
         return redacted;

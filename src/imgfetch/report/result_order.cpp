@@ -1,4 +1,5 @@
 #include "imgfetch/report/result_order.hpp"
+#include "imgfetch/util/error_text.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -243,7 +244,7 @@ void ResultOrder::spill(TransferResult&& result) {
         if (!m_index) {
             spdlog::warn("cannot use a temporary file in '{}' ({}): the index of results waiting "
                          "for their turn is kept in memory",
-                         m_limits.spill_dir, std::strerror(errno));
+                         m_limits.spill_dir, error_text(errno));
         }
     }
     if (slot_at(result.seq).offset_plus_one != 0) {
@@ -299,7 +300,7 @@ void ResultOrder::set_slot(std::size_t seq, const IndexSlot& slot) {
             m_index_write_failed = true;
             spdlog::warn("cannot write a temporary file in '{}' ({}): results waiting for their "
                          "turn are indexed in memory",
-                         m_limits.spill_dir, std::strerror(errno));
+                         m_limits.spill_dir, error_text(errno));
         }
         m_memory_index[seq] = slot;
         return;

@@ -16,7 +16,7 @@ void run_sequential(const RunShared& run) {
     ctx.host_backoff = &backoff;
     produce_tasks(
         run.lists, run.names, run.sink,
-        [&](Task task) {
+        [&](const Task& task) {
             run.sink.expect(task.seq); // results after a gap in the seqs need not wait
             run.sink.add(download_with_retries(session, task, ctx, 0));
             progress_task_done(ctx.progress);

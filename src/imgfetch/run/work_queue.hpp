@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -142,7 +143,16 @@ public:
     explicit TaskDoneGuard(WorkQueue<T>& queue) : m_queue(queue) {}
     TaskDoneGuard(const TaskDoneGuard&) = delete;
     TaskDoneGuard& operator=(const TaskDoneGuard&) = delete;
-    ~TaskDoneGuard() { m_queue.task_done(); }
+    // task_done() throws only on underflow, which cannot happen here: the guard is made for
+    // a task get() returned. Were it to happen anyway, join() could no longer be trusted, so
+    // the process stops rather than going on with broken accounting.
+    ~TaskDoneGuard() {
+        try {
+            m_queue.task_done();
+        } catch (...) {
+            std::terminate();
+        }
+    }
 
 private:
     WorkQueue<T>& m_queue;

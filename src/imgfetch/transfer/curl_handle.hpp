@@ -15,9 +15,9 @@ namespace imgfetch {
 
 struct CurlSession::Handle {
     CURL* easy = nullptr;
-    CURLSH* share = nullptr;                 // not owned; may be null
-    char error_buffer[CURL_ERROR_SIZE] = {}; // filled by libcurl on failure (ERRORBUFFER)
-    std::vector<char> write_buffer;          // a transfer's body bytes before one write (BodySink)
+    CURLSH* share = nullptr;                          // not owned; may be null
+    std::array<char, CURL_ERROR_SIZE> error_buffer{}; // filled by libcurl on failure (ERRORBUFFER)
+    std::vector<char> write_buffer; // a transfer's body bytes before one write (BodySink)
 };
 
 struct CurlShare::Handle {

@@ -59,7 +59,7 @@ void set_easy_options(PerTransfer& transfer) {
     handle.error_buffer[0] = '\0';
     curl_easy_setopt(easy, CURLOPT_URL, transfer.task.url.c_str());
     curl_easy_setopt(easy, CURLOPT_SHARE, handle.share);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, handle.error_buffer);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, handle.error_buffer.data());
     set_run_options(easy, transfer.ctx.settings);
     // Set on every transfer: the handle is reused, and null clears the previous one's headers.
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.request_headers.get());

@@ -33,7 +33,7 @@ std::string connect_failure(CURLcode code, CURL* easy) {
 
 std::string curl_error_text(CURLcode code, const CurlSession::Handle& handle) {
     if (handle.error_buffer[0] != '\0') {
-        return std::string(curl_easy_strerror(code)) + ": " + handle.error_buffer;
+        return std::string(curl_easy_strerror(code)) + ": " + handle.error_buffer.data();
     }
     return curl_easy_strerror(code);
 }
@@ -45,7 +45,7 @@ std::string failure_text(CURLcode code, const PerTransfer& transfer) {
     if (code == CURLE_BAD_CONTENT_ENCODING) {
         // libcurl says the same code for an encoding it lacks and for corrupt encoded data.
         if (const std::string encoding = transfer.response.content_encoding(); !encoding.empty()) {
-            const std::string_view reason = handle.error_buffer;
+            const std::string_view reason = handle.error_buffer.data();
             const bool unknown = reason.rfind("Unrecognized content encoding", 0) == 0;
             return (unknown ? "unsupported Content-Encoding '"
                             : "cannot decode Content-Encoding '") +

@@ -1,6 +1,7 @@
 #include "imgfetch/transfer/sha256_stream.hpp"
 
 #include <openssl/evp.h>
+#include <string_view>
 
 #include <array>
 #include <stdexcept>
@@ -33,7 +34,7 @@ std::string Sha256Stream::hex_digest() {
     if (EVP_DigestFinal_ex(m_context.get(), digest.data(), &size) != 1) {
         throw std::runtime_error("SHA-256 final failed (OpenSSL)");
     }
-    static constexpr char k_hex[] = "0123456789abcdef";
+    static constexpr std::string_view k_hex = "0123456789abcdef";
     std::string hex;
     hex.reserve(2 * size);
     for (unsigned i = 0; i < size; ++i) {
