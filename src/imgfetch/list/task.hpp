@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace imgfetch {
 
@@ -15,6 +16,11 @@ struct Task {
     // From the one parse of `url` (list/url.hpp), so no later stage parses it again:
     std::string host{};           // ParsedUrl::host: what per-host slots and backoffs count against
     std::string normalized_url{}; // ParsedUrl::normalized: what the shard hash reads
+    // From a list with columns (--input-format csv|tsv|jsonl): this line's own request
+    // details. Empty = none given.
+    std::string referer{};              // overrides --referer for this URL
+    std::vector<std::string> headers{}; // "Name: value"; after --header's, so a same name wins
+    std::string expected_sha256{};      // lowercase hex; a mismatch fails the URL, nothing saved
 };
 
 } // namespace imgfetch
