@@ -7,7 +7,8 @@
 # are regenerated only on purpose, with DEMO_TIMELINE_DIR=docs.
 #
 # Environment: DEMO_IMAGES (default 40), DEMO_LATENCY_MS (default 100), DEMO_JOBS (default 8),
-# DEMO_TIMELINE_DIR (default build/demo).
+# DEMO_TIMELINE_DIR (default build/demo), DEMO_BUILD_DIR (default build: the build tree to build
+# imgfetch and demo_server in; CI points it at scripts/test.sh's Release tree, already built).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ images=${DEMO_IMAGES:-40}
 latency_ms=${DEMO_LATENCY_MS:-100}
 jobs=${DEMO_JOBS:-8}
 timeline_dir=${DEMO_TIMELINE_DIR:-build/demo}
+build_dir=${DEMO_BUILD_DIR:-build}
 
 die() {
     echo "demo: $*" >&2
@@ -32,9 +34,9 @@ step "dependencies"
 scripts/install-deps.sh
 
 step "build"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DIMGFETCH_BUILD_EXAMPLES=ON >/dev/null
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DIMGFETCH_BUILD_EXAMPLES=ON >/dev/null
 # Only what the demo runs; scripts/test.sh builds and runs the tests.
-cmake --build build -j"$(nproc)" --target imgfetch demo_server
+cmake --build "$build_dir" -j"$(nproc)" --target imgfetch demo_server
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/imgfetch-demo.XXXXXX")
 server_pid=
@@ -53,7 +55,7 @@ step "server: $images images, ${latency_ms} ms latency each"
 # The server prints one line once it is bound and the URL list is written; read it through a
 # fifo with a deadline instead of sleeping and hoping.
 mkfifo "$tmp/server.out"
-build/demo_server --port 0 --images "$images" --latency-ms "$latency_ms" \
+"$build_dir/demo_server" --port 0 --images "$images" --latency-ms "$latency_ms" \
     --list "$tmp/urls.txt" >"$tmp/server.out" &
 server_pid=$!
 exec 3<"$tmp/server.out"
@@ -95,7 +97,7 @@ run_imgfetch() {
     local name=$1 start end
     shift
     start=$(date +%s.%N)
-    build/imgfetch "$tmp/urls.txt" "$@" -o "$tmp/$name" --report "$tmp/$name.json" >&2 ||
+    "$build_dir/imgfetch" "$tmp/urls.txt" "$@" -o "$tmp/$name" --report "$tmp/$name.json" >&2 ||
         die "imgfetch $* failed (exit $?)"
     end=$(date +%s.%N)
     elapsed "$tmp/$name.json" "$start" "$end"
