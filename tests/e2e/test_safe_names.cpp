@@ -19,22 +19,20 @@
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/text.hpp"
 
 namespace imgfetch {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::contains;
 using test::fake_png;
 using test::list_dir;
 using test::read_file;
 using test::run_imgfetch;
 using test::TempDir;
 using test::TestServer;
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 // Content-Disposition values served at /cd/<i>.png, with body fake_png(i).
 const std::vector<std::string> k_dispositions{

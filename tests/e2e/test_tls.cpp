@@ -10,10 +10,13 @@
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text.hpp"
 #include "support/tls_fixture.hpp"
 
 namespace imgfetch {
 namespace {
+
+using test::contains;
 
 using test::fake_png;
 using test::list_dir;
@@ -21,10 +24,6 @@ using test::read_file;
 using test::SelfSignedCertificate;
 using test::TempDir;
 using test::TlsTestServer;
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 // An https server for 127.0.0.1 whose certificate no system store trusts, serving /a.png.
 class TlsCli : public ::testing::Test {

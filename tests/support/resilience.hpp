@@ -39,20 +39,12 @@
 #include "support/images.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/text.hpp"
+#include "support/timing.hpp"
 
 namespace imgfetch::test {
 
-using SteadyClock = std::chrono::steady_clock;
-
 inline constexpr std::uint64_t k_mebibyte = std::uint64_t{1} << 20;
-
-inline double seconds_since(SteadyClock::time_point start) {
-    return std::chrono::duration<double>(SteadyClock::now() - start).count();
-}
-
-inline bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 // When each request for a route arrived, as seen by the server. Thread-safe: server threads
 // write, the test thread reads.

@@ -281,17 +281,17 @@ TEST(InShard, OneShardHoldsEverything) {
 // ---------------------------------------------------------------------------------------------
 // produce_tasks with a shard
 
-struct Produced {
+struct ShardProduced {
     std::vector<Task> tasks;
     std::vector<TransferResult> immediate;
     ProduceStats stats;
 };
 
-Produced produce(const std::string& list, const std::optional<Shard>& shard) {
+ShardProduced produce(const std::string& list, const std::optional<Shard>& shard) {
     ListInputs lists({list});
     ResultSink sink(KeepRecords::all);
     NameRegistry names;
-    Produced out;
+    ShardProduced out;
     out.stats = produce_tasks(
         lists, names, sink, [&](Task task) { out.tasks.push_back(std::move(task)); }, {}, shard);
     out.immediate = sink.take_records();
@@ -313,7 +313,7 @@ TEST(ShardedProduceTasks, ShardsSplitTheTasksAndKeepTheUnshardedNamesAndSeqs) {
     }
     test::write_file(temp / "l.txt", text);
     const std::string list = (temp / "l.txt").string();
-    const Produced all = produce(list, std::nullopt);
+    const ShardProduced all = produce(list, std::nullopt);
     ASSERT_EQ(all.tasks.size(), 40U);
     ASSERT_EQ(all.stats.tasks, 40U);
     EXPECT_EQ(all.stats.other_shards, 0U);
@@ -322,7 +322,7 @@ TEST(ShardedProduceTasks, ShardsSplitTheTasksAndKeepTheUnshardedNamesAndSeqs) {
     std::map<std::size_t, std::string> results_by_seq; // status, from the shards
     std::size_t other_shards = 0;
     for (unsigned k = 0; k < 3; ++k) {
-        const Produced part = produce(list, Shard{k, 3});
+        const ShardProduced part = produce(list, Shard{k, 3});
         EXPECT_EQ(part.stats.tasks, part.tasks.size());
         other_shards += part.stats.other_shards;
         for (const Task& task : part.tasks) {

@@ -1,6 +1,7 @@
 // HostBackoff on its own: a host's Retry-After pause, shared by every thread. No network,
 // real threads.
 #include "imgfetch/run/host_backoff.hpp"
+#include "support/timing.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,11 +18,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_of(const std::function<void()>& run_it) {
-    const auto start = Clock::now();
-    run_it();
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
+using test::seconds_of;
 
 TEST(HostBackoff, HasBackoffsOnlyOnceAHostWasBackedOff) {
     HostBackoff backoff;

@@ -34,6 +34,7 @@
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/timing.hpp"
 #include "unit/run/host_tasks.hpp"
 
 namespace imgfetch {
@@ -42,19 +43,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 using test::fake_png;
+using test::seconds_of;
+using test::seconds_since;
 using test::task_for;
 using test::TempDir;
 using test::TestServer;
-
-double seconds_since(Clock::time_point start) {
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-double seconds_of(const std::function<void()>& run_it) {
-    const auto start = Clock::now();
-    run_it();
-    return seconds_since(start);
-}
 
 // --- HostSlots inside a WorkerPool (fake handler, real threads) ------------------------------
 

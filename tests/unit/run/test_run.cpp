@@ -11,9 +11,12 @@
 #include "support/images.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/timing.hpp"
 
 namespace imgfetch {
 namespace {
+
+using test::seconds_of;
 
 using nlohmann::json;
 using test::fake_png;
@@ -81,12 +84,6 @@ protected:
     std::mutex requests_mutex; // guards requests
     std::map<std::string, int> requests;
 };
-
-double seconds_of(const std::function<void()>& run_it) {
-    const auto start = std::chrono::steady_clock::now();
-    run_it();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 TEST_F(RunTest, PoolDownloadsEveryImageByteForByte) {
     Options options = options_for(image_list(30));

@@ -13,11 +13,13 @@
 #include "support/images.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/text.hpp"
 #include "support/tls_fixture.hpp"
 
 namespace imgfetch {
 namespace {
 
+using test::contains;
 using test::fake_png;
 using test::list_dir;
 using test::read_file;
@@ -25,10 +27,6 @@ using test::SelfSignedCertificate;
 using test::TempDir;
 using test::TestServer;
 using test::TlsTestServer;
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 // The servers and what their routes use, in a base before DownloadFixture: destroyed after it,
 // so the session's keep-alive connections close before the servers stop (httplib would
