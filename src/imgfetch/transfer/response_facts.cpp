@@ -25,6 +25,10 @@ bool is_identity(std::string_view value) {
            });
 }
 
+std::string_view value_of(const curl_header& header) {
+    return header.value != nullptr ? header.value : "";
+}
+
 } // namespace
 
 long ResponseFacts::status() const {
@@ -66,12 +70,16 @@ std::optional<std::uint64_t> ResponseFacts::content_length() const {
 }
 
 std::string ResponseFacts::content_encoding() const {
+    constexpr const char* k_name = "Content-Encoding";
     std::string encoding;
-    const std::size_t instances = count("Content-Encoding");
+    const curl_header* header = lookup(k_name, 0);
+    const std::size_t instances = header == nullptr ? 0 : header->amount;
     for (std::size_t i = 0; i < instances; ++i) {
-        if (std::optional<std::string> value = field("Content-Encoding", i);
-            value && !is_identity(*value)) {
-            encoding = std::move(*value);
+        if (i > 0) {
+            header = lookup(k_name, i);
+        }
+        if (header != nullptr && !is_identity(value_of(*header))) {
+            encoding = value_of(*header);
         }
     }
     return encoding;
@@ -113,27 +121,21 @@ std::optional<std::int64_t> ResponseFacts::last_modified() const {
     return static_cast<std::int64_t>(seconds);
 }
 
-std::optional<std::string> ResponseFacts::field(const char* name, std::size_t index) const {
+const curl_header* ResponseFacts::lookup(const char* name, std::size_t index) const {
     curl_header* header = nullptr;
-    if (curl_easy_header(m_easy, name, index, k_origins, k_last_request, &header) != CURLHE_OK ||
-        header == nullptr) {
-        return std::nullopt;
+    if (curl_easy_header(m_easy, name, index, k_origins, k_last_request, &header) != CURLHE_OK) {
+        return nullptr;
     }
-    return std::string(header->value != nullptr ? header->value : "");
+    return header;
 }
 
+// One lookup for the usual single instance (each costs a walk over every header received).
 std::string ResponseFacts::last_field(const char* name) const {
-    const std::size_t instances = count(name);
-    return instances == 0 ? "" : field(name, instances - 1).value_or("");
-}
-
-std::size_t ResponseFacts::count(const char* name) const {
-    curl_header* header = nullptr;
-    if (curl_easy_header(m_easy, name, 0, k_origins, k_last_request, &header) != CURLHE_OK ||
-        header == nullptr) {
-        return 0;
+    const curl_header* header = lookup(name, 0);
+    if (header != nullptr && header->amount > 1) {
+        header = lookup(name, header->amount - 1);
     }
-    return header->amount;
+    return header == nullptr ? "" : std::string(value_of(*header));
 }
 
 } // namespace imgfetch
