@@ -8,10 +8,14 @@ namespace imgfetch {
 
 namespace {
 
-// Body bytes written to the file at once: libcurl hands a body over in pieces of at most
-// 16 KiB, and a write per piece was 4 system calls for a 60 KiB image; now a file up to this
-// size is written with one.
-constexpr std::size_t k_write_gather_bytes = 64 * 1024;
+// Pieces shorter than this are gathered into one write; longer ones are written as they come.
+// libcurl hands a body over in pieces of at most 16 KiB (CURL_MAX_WRITE_SIZE), so a full piece
+// goes straight to the file and only the short ones (a body's tail, the rest of a socket read,
+// small HTTP/2 frames) are copied. Gathering full pieces into 64 KiB writes was measured to cost
+// more CPU than it saved on Linux 6.18, tmpfs and ext4 alike: 2000 files of 53 KiB took 0.48 s
+// of CPU as one write each, 0.36 s as four 16 KiB writes (the copy aside, one large write costs
+// the kernel more than four small ones).
+constexpr std::size_t k_write_gather_bytes = 16 * 1024;
 
 std::string size_text(std::uint64_t bytes) {
     return std::to_string(bytes) + " bytes";

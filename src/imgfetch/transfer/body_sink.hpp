@@ -23,11 +23,12 @@ struct BodySinkLimits {
 
 // Where the bytes of one accepted (2xx) body go. In order: the first k_sniff_bytes are held
 // back until the content check decides from them and the response's media type whether the
-// body is an image; an accepted body then goes into an AtomicFile temporary in `dir`, gathered
-// into writes of up to 64 KiB; every byte counts against --max-size (the bytes delivered, so
-// a false Content-Length or a body that decodes into more is still caught) and, with sha256,
-// feeds the digest. Nothing reaches a final name here: the caller commits file().
-// Owned by one transfer; not thread-safe (libcurl calls the write callback on one thread).
+// body is an image; an accepted body then goes into an AtomicFile temporary in `dir`, pieces of
+// 16 KiB and more written as they come, shorter ones gathered into writes of up to 16 KiB; every
+// byte counts against --max-size (the bytes delivered, so a false Content-Length or a body that
+// decodes into more is still caught) and, with sha256, feeds the digest. Nothing reaches a final
+// name here: the caller commits file(). Owned by one transfer; not thread-safe (libcurl calls the
+// write callback on one thread).
 class BodySink {
 public:
     // The response's media type ("image/png", "" for none), asked once, at the decision.

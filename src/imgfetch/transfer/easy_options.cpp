@@ -47,8 +47,6 @@ void set_run_options(CURL* easy, const TransferOptions& settings) {
     if (!settings.cacert.empty()) { // the same for every transfer of a run
         curl_easy_setopt(easy, CURLOPT_CAINFO, settings.cacert.c_str());
     }
-    // The server's Last-Modified becomes the saved file's mtime (CURLINFO_FILETIME_T).
-    curl_easy_setopt(easy, CURLOPT_FILETIME, 1L);
 }
 
 } // namespace

@@ -40,14 +40,16 @@ public:
     std::string content_disposition() const;
     // Retry-After in seconds (libcurl parses both forms), when positive.
     std::optional<double> retry_after_s() const;
-    // Last-Modified as seconds since the epoch (needs CURLOPT_FILETIME), when known.
+    // The last Last-Modified field as seconds since the epoch, when present and a date (any
+    // form HTTP has used; needs no CURLOPT_FILETIME).
     std::optional<std::int64_t> last_modified() const;
 
 private:
-    // The value of the field `name`'s instance `index` of the last response, if present.
-    std::optional<std::string> field(const char* name, std::size_t index) const;
-    // The number of instances of `name` in the last response.
-    std::size_t count(const char* name) const;
+    // The value of the last instance of `name` in the last response ("" for none).
+    std::string last_field(const char* name) const;
+    // Instance `index` of the field `name` in the last response, or null. libcurl reuses the
+    // struct: it is valid until the next lookup on the handle.
+    const curl_header* lookup(const char* name, std::size_t index) const;
 
     CURL* m_easy;
 };

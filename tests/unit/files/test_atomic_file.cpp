@@ -67,6 +67,18 @@ TEST(OutputDir, CreatesMissingParents) {
     EXPECT_EQ(dir.path_of("x.png"), (temp / "a" / "b" / "c" / "x.png").string());
 }
 
+TEST(OutputDir, JoinsAPathAsStdFilesystemDoes) {
+    TempDir temp;
+    const std::string base = temp.path().string();
+    for (const std::string& written : {base, base + "/", base + "//", base + "/./"}) {
+        const OutputDir dir(written);
+        for (const std::string name : {"x.png", ".hidden", "a b.jpg"}) {
+            EXPECT_EQ(dir.path_of(name), (std::filesystem::path(written) / name).string())
+                << written << " + " << name;
+        }
+    }
+}
+
 TEST(OutputDir, APathThatIsAFileIsASetupError) {
     TempDir temp;
     test::write_file(temp / "file", "x");

@@ -45,7 +45,6 @@ protected:
         CURL* easy = session.handle().easy;
         curl_easy_setopt(easy, CURLOPT_URL, server.url(path).c_str());
         curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(easy, CURLOPT_FILETIME, 1L);
         curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &discard);
         seen.easy = easy;
         curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
@@ -78,6 +77,31 @@ TEST_F(ResponseFactsTest, ReadsTheFieldsOfAResponse) {
     EXPECT_EQ(facts.last_modified(), 784111777);
     EXPECT_EQ(facts.content_encoding(), "");
     EXPECT_EQ(facts.retry_after_s(), std::nullopt);
+}
+
+TEST_F(ResponseFactsTest, ReadsLastModifiedInTheObsoleteFormsAndTheLastInstance) {
+    server.server().Get("/rfc850", [](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Last-Modified", "Sunday, 06-Nov-94 08:49:37 GMT");
+        res.set_content("x", "image/png");
+    });
+    server.server().Get("/asctime", [](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Last-Modified", "Sun Nov  6 08:49:37 1994");
+        res.set_content("x", "image/png");
+    });
+    server.server().Get("/two", [](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Last-Modified", "Thu, 01 Jan 1970 00:00:10 GMT");
+        res.set_header("Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT");
+        res.set_content("x", "image/png");
+    });
+    server.server().Get("/garbage", [](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Last-Modified", "yesterday-ish");
+        res.set_content("x", "image/png");
+    });
+
+    EXPECT_EQ(fetch("/rfc850").last_modified(), 784111777);
+    EXPECT_EQ(fetch("/asctime").last_modified(), 784111777);
+    EXPECT_EQ(fetch("/two").last_modified(), 784111777);
+    EXPECT_EQ(fetch("/garbage").last_modified(), std::nullopt);
 }
 
 TEST_F(ResponseFactsTest, AbsentFieldsReadAsNothing) {
