@@ -113,7 +113,7 @@ std::string_view header_name(std::string_view line) {
 std::string header_line_problem(std::string_view line) {
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) {
-        return "not a header line (\"Name: value\" or \"Name:\"): no ':'";
+        return R"(not a header line ("Name: value" or "Name:"): no ':')";
     }
     const std::string_view name = line.substr(0, colon);
     if (name.empty()) {
