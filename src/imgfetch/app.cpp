@@ -21,6 +21,7 @@
 #include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/curl_share.hpp"
 #include "imgfetch/transfer/download.hpp"
+#include "imgfetch/transfer/netrc_file.hpp"
 #include "imgfetch/ui/progress.hpp"
 #include "imgfetch/util/run_clock.hpp"
 
@@ -38,6 +39,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
         spdlog::warn("--content-disposition with --shard: names from Content-Disposition are not "
                      "coordinated between shards; give each shard its own --output directory");
     }
+    warn_if_netrc_readable_by_others(options.transfer); // once, before any request
     NameRegistry names;
     // With outputs, every result streams to them in list order; else only the counts stay.
     ResultSink sink = outputs.any() ? ResultSink(outputs) : ResultSink(KeepRecords::none);

@@ -106,6 +106,12 @@ TEST_F(Cli, HelpListsTheOptionsInTheirFixedOrder) {
                                             "--timeline",
                                             "--per-host",
                                             "--limit-rate",
+                                            "-H,--header",
+                                            "-A,--user-agent",
+                                            "--referer",
+                                            "-u,--user",
+                                            "--netrc",
+                                            "--netrc-file",
                                             "--shard",
                                             "--shards",
                                             "--config"};

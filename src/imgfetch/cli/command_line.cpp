@@ -3,17 +3,20 @@
 // checksum name, --no-progress, a missing LIST) are finished in finish().
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "imgfetch/cli/environment.hpp"
 #include "imgfetch/cli/help.hpp"
 #include "imgfetch/cli/options.hpp"
 #include "imgfetch/cli/parse_size.hpp"
+#include "imgfetch/transfer/request_headers.hpp"
 
 namespace imgfetch {
 
@@ -138,6 +141,58 @@ void add_body_options(CLI::App& app, TransferOptions& transfer, Pending& pending
         ->option_text("ALGO");
 }
 
+// A check whose error text comes from `problem` (empty = fine) and never quotes the value:
+// header values and passwords are secrets.
+CLI::Validator secret_safe_check(std::string (*problem)(std::string_view), const char* what) {
+    return CLI::Validator([problem](const std::string& text) { return problem(text); }, "", what);
+}
+
+std::string user_problem(std::string_view user) {
+    if (user.find(':') == std::string_view::npos) {
+        return "give USER:PASSWORD (imgfetch never asks for a password)";
+    }
+    const bool control = std::any_of(user.begin(), user.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == '\x7f';
+    });
+    return control ? "USER:PASSWORD has a control character" : std::string();
+}
+
+std::string user_agent_problem(std::string_view agent) {
+    return header_line_problem("User-Agent: " + std::string(agent)).empty()
+               ? std::string()
+               : "the User-Agent has a control character";
+}
+
+// What each request says, and the credentials: to the listed URL's origin only (headers,
+// Referer, credentials), the User-Agent to every host.
+void add_request_options(CLI::App& app, TransferOptions& transfer) {
+    app.add_option("-H,--header", transfer.headers,
+                   "Send this request header to the listed URL's host (not after a redirect to "
+                   "another); repeatable; 'Name:' removes one libcurl would send")
+        ->check(secret_safe_check(&header_line_problem, "header"))
+        ->allow_extra_args(false) // one value per -H: the LIST after it stays a LIST
+        ->option_text("'NAME: VALUE'");
+    app.add_option("-A,--user-agent", transfer.user_agent,
+                   "Send this User-Agent (default: imgfetch/" IMGFETCH_VERSION ")")
+        ->check(secret_safe_check(&user_agent_problem, "user agent"))
+        ->option_text("STRING");
+    app.add_option("--referer", transfer.referer,
+                   "Send this Referer to the listed URL's host; 'origin' sends the image URL's "
+                   "own scheme://host[:port]/ (what most hotlink rules accept)")
+        ->check(secret_safe_check(&referer_problem, "referer"))
+        ->option_text("URL|origin");
+    app.add_option("-u,--user", transfer.user,
+                   "Basic auth credentials for the listed URL's host (a secret: never shown)")
+        ->check(secret_safe_check(&user_problem, "credentials"))
+        ->option_text("USER:PASSWORD");
+    app.add_flag("--netrc", transfer.netrc,
+                 "Take credentials for the listed URL's host from ~/.netrc");
+    app.add_option("--netrc-file", transfer.netrc_file,
+                   "Take credentials for the listed URL's host from this netrc file")
+        ->check(CLI::ExistingFile)
+        ->option_text("FILE");
+}
+
 void add_output_options(CLI::App& app, OutputOptions& outputs) {
     app.add_option("-o,--output,--output-dir", outputs.output_dir,
                    "Directory for the files, created with its parents (default: images)")
@@ -211,6 +266,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
     add_politeness_options(app, options.politeness);
     add_timing_options(app, options.transfer);
     add_body_options(app, options.transfer, pending);
+    add_request_options(app, options.transfer);
     add_output_options(app, options.outputs);
     add_logging_options(app, options.logging, pending);
 

@@ -58,6 +58,13 @@ const char* nonempty_env(const std::string& name) {
     return value != nullptr && *value != '\0' ? value : nullptr;
 }
 
+// Options whose values may be secrets (a password, an Authorization or Cookie header): their
+// variables are named in messages, their values never shown.
+bool holds_secret(const CLI::Option& option) {
+    const auto& names = option.get_lnames();
+    return !names.empty() && (names.front() == "user" || names.front() == "header");
+}
+
 } // namespace
 
 std::string bind_environment(CLI::App& app) {
@@ -100,7 +107,8 @@ void print_environment_options(const CLI::App& app) {
         const std::string& name = option->get_envname();
         const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
         if (value != nullptr && *value != '\0') {
-            std::cerr << "imgfetch: note: the environment sets " << name << "=" << printable(value)
+            std::cerr << "imgfetch: note: the environment sets " << name << "="
+                      << (holds_secret(*option) ? "(not shown: a secret)" : printable(value))
                       << "\n";
         }
     }

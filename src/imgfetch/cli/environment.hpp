@@ -21,7 +21,8 @@ std::string bind_environment(CLI::App& app);
 std::shared_ptr<CLI::Config> environment_first_config(const CLI::App& app);
 
 // After a usage error: prints which values came from the environment to stderr, so a bad
-// IMGFETCH_JOBS is not mistaken for a bad command line.
+// IMGFETCH_JOBS is not mistaken for a bad command line. Secret values (IMGFETCH_USER,
+// IMGFETCH_HEADER) are named, not shown.
 void print_environment_options(const CLI::App& app);
 
 } // namespace imgfetch

@@ -43,7 +43,7 @@ Exit codes:
 
 // --help lists the options in this order, whatever order the groups register them in
 // (command_line.cpp): the order a reader learns them in. An option missing here comes last.
-constexpr std::array<std::string_view, 31> k_help_order{
+constexpr std::array<std::string_view, 37> k_help_order{
     "help",          "version",        "LIST",
     "output",        "jobs",           "sequential",
     "any-type",      "quiet",          "verbose",
@@ -53,7 +53,9 @@ constexpr std::array<std::string_view, 31> k_help_order{
     "cacert",        "insecure",       "content-disposition",
     "existing",      "failed-list",    "checksum",
     "no-progress",   "timeline",       "per-host",
-    "limit-rate",    "shard",          "shards",
+    "limit-rate",    "header",         "user-agent",
+    "referer",       "user",           "netrc",
+    "netrc-file",    "shard",          "shards",
     "config"};
 
 std::size_t help_rank(const CLI::Option* option) {

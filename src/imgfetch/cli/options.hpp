@@ -43,6 +43,15 @@ struct TransferOptions {
     ExistingPolicy existing = ExistingPolicy::skip;  // a file already at the target path
     bool checksum_sha256 = false;                    // hash each saved file while it streams
     std::uint64_t limit_rate = 0;                    // bytes per second per transfer; 0 = no limit
+    // What each request says (issue 13). Headers, Referer and credentials go to the listed
+    // URL's origin only, never to another host after a redirect (transfer/redirect_follow.hpp).
+    std::vector<std::string> headers;                      // -H "Name: value"; "Name:" drops one
+    std::string user_agent = "imgfetch/" IMGFETCH_VERSION; // -A, sent to every host
+    std::string referer;                                   // a URL, or "origin"; empty = none
+    // Credentials: secrets, never in a log, report or message.
+    std::string user;       // -u USER:PASSWORD; empty = none
+    bool netrc = false;     // --netrc: look the host up in ~/.netrc
+    std::string netrc_file; // --netrc-file: that file instead (implies --netrc); empty = none
 };
 
 // How hard the run presses on servers: workers, or none, and a cap per host.

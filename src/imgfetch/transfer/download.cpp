@@ -14,6 +14,7 @@
 #include "imgfetch/transfer/existing_file.hpp"
 #include "imgfetch/transfer/failure_text.hpp"
 #include "imgfetch/transfer/per_transfer.hpp"
+#include "imgfetch/transfer/redirect_follow.hpp"
 #include "imgfetch/transfer/retry_policy.hpp"
 #include "imgfetch/ui/progress.hpp"
 #include "imgfetch/util/text_escape.hpp"
@@ -36,10 +37,10 @@ void prepare(PerTransfer& transfer, std::optional<ExistingFile> existing) {
     set_easy_options(transfer);
 }
 
-// Perform: the transfer itself, with the body streaming into transfer.body.
+// Perform: the transfer itself, redirects included, with the body streaming into transfer.body.
 CURLcode perform(PerTransfer& transfer) {
     const ActiveTransfer in_flight(transfer.ctx.progress); // for the progress bar
-    return curl_easy_perform(transfer.easy);
+    return perform_following_redirects(transfer);
 }
 
 // Classify: what the response and libcurl's code mean. Records the HTTP status and version;

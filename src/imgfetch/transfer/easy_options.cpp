@@ -10,19 +10,17 @@ namespace imgfetch {
 
 namespace {
 
-constexpr long k_max_redirects = 10;
 constexpr long k_receive_buffer_bytes = 64 * 1024;
 
-const std::string k_user_agent = "imgfetch/" IMGFETCH_VERSION;
-
-// What is the same for every transfer of a run: protocols, redirects, timeouts, encodings, TLS.
+// What is the same for every transfer of a run: protocols, User-Agent, timeouts, encodings, TLS.
 void set_run_options(CURL* easy, const TransferOptions& settings) {
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L); // threads: no SIGALRM-based DNS timeouts
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, k_user_agent.c_str());
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, settings.user_agent.c_str()); // -A, every host
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(easy, CURLOPT_MAXREDIRS, k_max_redirects);
+    // Redirects are followed by redirect_follow.cpp, which rebuilds each hop's request: libcurl
+    // would forward --header's and the Referer to another host.
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, settings.connect_timeout_s);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout_s * 1000));
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, k_receive_buffer_bytes);
