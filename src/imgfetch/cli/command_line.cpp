@@ -14,6 +14,8 @@
 #include "imgfetch/cli/help.hpp"
 #include "imgfetch/cli/options.hpp"
 #include "imgfetch/cli/parse_size.hpp"
+#include "imgfetch/transfer/proxy_env.hpp"
+#include "imgfetch/util/text_escape.hpp" // printable
 
 namespace imgfetch {
 
@@ -138,6 +140,35 @@ void add_body_options(CLI::App& app, TransferOptions& transfer, Pending& pending
         ->option_text("ALGO");
 }
 
+// Cookies and proxies (issue 13 parts 3 and 5).
+void add_cookie_and_proxy_options(CLI::App& app, TransferOptions& transfer) {
+    app.add_option("--cookies", transfer.cookies_file,
+                   "Load cookies from a Netscape cookies.txt (as browser extensions, curl -c and "
+                   "wget --save-cookies write); each goes only to the hosts it is for")
+        ->option_text("FILE");
+    app.add_option("--save-cookies", transfer.save_cookies_file,
+                   "Write every cookie, loaded or set by servers, to FILE at the end of the run "
+                   "(cookies.txt, mode 0600)")
+        ->option_text("FILE");
+    app.add_option("--proxy", transfer.proxy,
+                   "Send every request through this proxy: http://, https://, socks5:// or "
+                   "socks5h:// (names resolved by the proxy), [USER:PASSWORD@]HOST[:PORT]; "
+                   "overrides http_proxy, https_proxy and all_proxy")
+        ->check(
+            [](const std::string& text) {
+                return is_supported_proxy_url(text)
+                           ? std::string()
+                           : "not an http://, https://, socks5:// or socks5h:// proxy URL: " +
+                                 printable(redact_proxy_credentials(text));
+            },
+            "", "proxy")
+        ->option_text("URL");
+    app.add_option("--noproxy", transfer.noproxy,
+                   "Hosts that go direct, comma-separated (names with their subdomains, IP "
+                   "addresses, IPv4 CIDR ranges, or '*'); overrides no_proxy; '' = none")
+        ->option_text("LIST");
+}
+
 void add_output_options(CLI::App& app, OutputOptions& outputs) {
     app.add_option("-o,--output,--output-dir", outputs.output_dir,
                    "Directory for the files, created with its parents (default: images)")
@@ -211,6 +242,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
     add_politeness_options(app, options.politeness);
     add_timing_options(app, options.transfer);
     add_body_options(app, options.transfer, pending);
+    add_cookie_and_proxy_options(app, options.transfer);
     add_output_options(app, options.outputs);
     add_logging_options(app, options.logging, pending);
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "imgfetch/cli/help.hpp"
+#include "imgfetch/transfer/proxy_env.hpp"
 #include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
@@ -100,7 +101,10 @@ void print_environment_options(const CLI::App& app) {
         const std::string& name = option->get_envname();
         const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
         if (value != nullptr && *value != '\0') {
-            std::cerr << "imgfetch: note: the environment sets " << name << "=" << printable(value)
+            // A proxy URL's password never shows (IMGFETCH_PROXY=http://user:***@host).
+            const std::string shown =
+                name == "IMGFETCH_PROXY" ? redact_proxy_credentials(value) : value;
+            std::cerr << "imgfetch: note: the environment sets " << name << "=" << printable(shown)
                       << "\n";
         }
     }

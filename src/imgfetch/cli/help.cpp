@@ -43,7 +43,7 @@ Exit codes:
 
 // --help lists the options in this order, whatever order the groups register them in
 // (command_line.cpp): the order a reader learns them in. An option missing here comes last.
-constexpr std::array<std::string_view, 31> k_help_order{
+constexpr std::array<std::string_view, 35> k_help_order{
     "help",          "version",        "LIST",
     "output",        "jobs",           "sequential",
     "any-type",      "quiet",          "verbose",
@@ -54,7 +54,8 @@ constexpr std::array<std::string_view, 31> k_help_order{
     "existing",      "failed-list",    "checksum",
     "no-progress",   "timeline",       "per-host",
     "limit-rate",    "shard",          "shards",
-    "config"};
+    "cookies",       "save-cookies",   "proxy",
+    "noproxy",       "config"};
 
 std::size_t help_rank(const CLI::Option* option) {
     const auto& names = option->get_lnames();

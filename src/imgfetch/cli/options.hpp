@@ -43,6 +43,11 @@ struct TransferOptions {
     ExistingPolicy existing = ExistingPolicy::skip;  // a file already at the target path
     bool checksum_sha256 = false;                    // hash each saved file while it streams
     std::uint64_t limit_rate = 0;                    // bytes per second per transfer; 0 = no limit
+    // Cookies and proxies (issue 13 parts 3 and 5).
+    std::string cookies_file;           // --cookies: a Netscape cookies.txt loaded at the start
+    std::string save_cookies_file;      // --save-cookies: the jar written here at the end (0600)
+    std::string proxy;                  // --proxy URL for every transfer; empty = environment's
+    std::optional<std::string> noproxy; // --noproxy LIST; unset = the environment's no_proxy
 };
 
 // How hard the run presses on servers: workers, or none, and a cap per host.

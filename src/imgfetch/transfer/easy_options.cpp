@@ -15,6 +15,23 @@ constexpr long k_receive_buffer_bytes = 64 * 1024;
 
 const std::string k_user_agent = "imgfetch/" IMGFETCH_VERSION;
 
+// --proxy and --noproxy, each overriding the environment (proxy_env.hpp says how libcurl then
+// decides, and names the proxy in errors the same way). Unset, libcurl reads the environment.
+void set_proxy_options(CURL* easy, const TransferOptions& settings) {
+    if (!settings.proxy.empty()) {
+        curl_easy_setopt(easy, CURLOPT_PROXY, settings.proxy.c_str());
+        // An https:// proxy is verified like an https server: the same CA file and --insecure.
+        curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, settings.insecure ? 0L : 1L);
+        curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, settings.insecure ? 0L : 2L);
+        if (!settings.cacert.empty()) {
+            curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, settings.cacert.c_str());
+        }
+    }
+    if (settings.noproxy) {
+        curl_easy_setopt(easy, CURLOPT_NOPROXY, settings.noproxy->c_str());
+    }
+}
+
 // What is the same for every transfer of a run: protocols, redirects, timeouts, encodings, TLS.
 void set_run_options(CURL* easy, const TransferOptions& settings) {
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L); // threads: no SIGALRM-based DNS timeouts
@@ -49,6 +66,7 @@ void set_run_options(CURL* easy, const TransferOptions& settings) {
     }
     // The server's Last-Modified becomes the saved file's mtime (CURLINFO_FILETIME_T).
     curl_easy_setopt(easy, CURLOPT_FILETIME, 1L);
+    set_proxy_options(easy, settings);
 }
 
 } // namespace
