@@ -108,6 +108,10 @@ TEST_F(Cli, HelpListsTheOptionsInTheirFixedOrder) {
                                             "--limit-rate",
                                             "--shard",
                                             "--shards",
+                                            "--cookies",
+                                            "--save-cookies",
+                                            "--proxy",
+                                            "--noproxy",
                                             "--config"};
     EXPECT_EQ(listed, expected) << result.out;
 }
