@@ -209,7 +209,7 @@ TEST_F(CookieFiles, AMissingCookiesFileIsASetupErrorNamingIt) {
 
 TEST_F(CookieFiles, ACookiesFileOthersCanReadDrawsOneWarningAndStillWorks) {
     test::ChildProcess::Setup setup;
-    setup.environment = {{"IMGFETCH_COOKIES", cookies_txt(k_secret, 0644)}};
+    setup.environment["IMGFETCH_COOKIES"] = cookies_txt(k_secret, 0644);
 
     const test::ProcessResult run = test::run_imgfetch({list_of({"/gate.png"}), "-o", path("out")},
                                                        temp.path(), "/dev/null", setup);
@@ -220,6 +220,18 @@ TEST_F(CookieFiles, ACookiesFileOthersCanReadDrawsOneWarningAndStillWorks) {
     EXPECT_NE(first, std::string::npos) << run.err;
     EXPECT_EQ(run.err.find(warning, first + 1), std::string::npos) << run.err;
     EXPECT_EQ(run.err.find(k_secret), std::string::npos) << run.err;
+}
+
+TEST_F(CookieFiles, BothFilesComeFromTheConfigFileToo) {
+    write_file(temp / "imgfetch.toml", "cookies = \"" + cookies_txt(k_secret) +
+                                           "\"\nsave-cookies = \"" + path("saved.txt") + "\"\n");
+
+    const test::ProcessResult run = test::run_imgfetch(
+        {list_of({"/gate.png"}), "-o", path("out"), "--config", path("imgfetch.toml")},
+        temp.path());
+
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(read_file(temp / "saved.txt").find(k_secret), std::string::npos);
 }
 
 } // namespace

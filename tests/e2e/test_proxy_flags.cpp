@@ -224,7 +224,7 @@ TEST_F(ProxyPassword, ABadProxyUrlIsAUsageErrorThatHidesThePassword) {
     const test::ProcessResult flag =
         test::run_imgfetch({"-", "--proxy", "ftp://alice:pr0xy-s3cret@127.0.0.1:21"}, temp.path());
     test::ChildProcess::Setup setup;
-    setup.environment = {{"IMGFETCH_PROXY", "socks4://alice:pr0xy-s3cret@127.0.0.1:1080"}};
+    setup.environment["IMGFETCH_PROXY"] = "socks4://alice:pr0xy-s3cret@127.0.0.1:1080";
     const test::ProcessResult env = test::run_imgfetch({"-"}, temp.path(), "/dev/null", setup);
 
     for (const test::ProcessResult& run : {flag, env}) {

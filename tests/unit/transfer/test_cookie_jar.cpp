@@ -97,8 +97,8 @@ protected:
         return path.string();
     }
 
-    TransferResult fetch(CurlShare& share, const std::string& url) {
-        CurlSession with(&share);
+    TransferResult fetch(CurlShare& jar, const std::string& url) {
+        CurlSession with(&jar);
         return download_link(with, Task{0, 1, url, "x.png", false}, context(), 0).result;
     }
 

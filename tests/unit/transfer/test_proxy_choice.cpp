@@ -3,6 +3,7 @@
 // error. This test process's proxy variables are set for one test and restored after.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,7 @@ namespace imgfetch {
 namespace {
 
 using test::ScopedProxyEnvironment;
+using Variables = std::map<std::string, std::string>;
 
 TransferOptions with_flags(const std::string& proxy, std::optional<std::string> noproxy) {
     TransferOptions settings;
@@ -35,7 +37,7 @@ TEST(ProxyChoice, TheProxyFlagOverridesEveryProxyVariable) {
 }
 
 TEST(ProxyChoice, TheEnvironmentsNoProxyStillAppliesToTheFlagAsInCurl) {
-    const ScopedProxyEnvironment env({{"no_proxy", "a.example"}});
+    const ScopedProxyEnvironment env(Variables{{"no_proxy", "a.example"}});
     const TransferOptions settings = with_flags("http://flag:4", std::nullopt);
 
     EXPECT_EQ(proxy_for("http://a.example/x", settings), std::nullopt);
@@ -53,7 +55,7 @@ TEST(ProxyChoice, TheNoProxyFlagOverridesTheEnvironmentsList) {
 }
 
 TEST(ProxyChoice, AnEmptyNoProxyFlagSendsEveryHostThroughTheProxy) {
-    const ScopedProxyEnvironment env({{"no_proxy", "*"}});
+    const ScopedProxyEnvironment env(Variables{{"no_proxy", "*"}});
     const TransferOptions settings = with_flags("http://flag:4", std::string());
 
     EXPECT_EQ(proxy_for("http://a.example/x", settings), "http://flag:4");
@@ -82,7 +84,7 @@ TEST(ProxyChoice, RedactsAProxysPasswordWithOrWithoutAScheme) {
 class ProxyFlagMessages : public ::testing::Test, protected test::DownloadFixture {};
 
 TEST_F(ProxyFlagMessages, ADownProxyFromTheFlagIsNamedAndItsPasswordHidden) {
-    const ScopedProxyEnvironment env({{"http_proxy", "http://127.0.0.1:2"}});
+    const ScopedProxyEnvironment env(Variables{{"http_proxy", "http://127.0.0.1:2"}});
     settings.proxy = "http://alice:s3cret@127.0.0.1:1"; // nothing listens on port 1
 
     const TransferResult result = download("http://127.0.0.1:9/x.png");
