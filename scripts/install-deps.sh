@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh --test    also the tools scripts/test.sh and .ci/run use (clang-format,
 #                                     clang-tidy, git, clang and libFuzzer, time, GNU parallel
 #                                     for the shard tests, nginx and apache2 for the HTTP/2
-#                                     tests, squid and tinyproxy for the proxy tests)
+#                                     tests, squid and tinyproxy for the proxy tests, dante-server
+#                                     for the SOCKS5 tests)
 #   scripts/install-deps.sh --bench   also what bench/run.sh compares and measures with (nginx with
 #                                     the echo module, aria2, wget2, wget, curl, wrk, python3, and
 #                                     openssl for the many-hosts workloads' bench-time CA)
@@ -31,7 +32,7 @@ for arg in "$@"; do
     case $arg in
     --test)
         packages+=(clang-format clang-tidy git clang libclang-rt-14-dev time parallel nginx-light
-            apache2-bin squid tinyproxy-bin)
+            apache2-bin squid tinyproxy-bin dante-server)
         ;;
     --bench)
         packages+=(nginx libnginx-mod-http-echo aria2 wget2 wget curl wrk python3 time coreutils
@@ -39,7 +40,7 @@ for arg in "$@"; do
         ;;
     --slurm) packages+=(slurmctld slurmd slurm-client munge python3 python3-yaml) ;;
     -h | --help)
-        sed -n '2,13s/^# \{0,1\}//p' "$0"
+        sed -n '2,14s/^# \{0,1\}//p' "$0"
         exit 0
         ;;
     *) die "unknown argument '$arg' (try --help)" ;;
@@ -67,14 +68,15 @@ if ((EUID != 0)); then
     as_root=(sudo "DEBIAN_FRONTEND=$DEBIAN_FRONTEND")
 fi
 
-# nginx's postinst starts a system nginx on port 80, squid's a system squid on port 3128, munge's
+# nginx's postinst starts a system nginx on port 80, squid's a system squid on port 3128,
+# dante-server's a system danted (which fails without an interface configured), munge's
 # a system munged, slurmctld's and slurmd's the Slurm daemons (apache2-bin and tinyproxy-bin bring
 # no service). The tests never use them (they start their own, on free ports and with their own
 # configuration), and where no init runs (a CI container) /etc/init.d/* may start a stray daemon
 # or fail, and fail apt-get with it. Unless a policy-rc.d already decides, one that forbids every
 # service start (as Docker images do) is in place while apt runs.
 policy=/usr/sbin/policy-rc.d
-if [[ " ${missing[*]} " =~ \ (nginx|squid|munge|slurmctld|slurmd) && ! -e $policy ]]; then
+if [[ " ${missing[*]} " =~ \ (nginx|squid|dante-server|munge|slurmctld|slurmd) && ! -e $policy ]]; then
     echo "install-deps: service starts forbidden while apt runs (temporary $policy)"
     "${as_root[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy"
     trap '"${as_root[@]}" rm -f "$policy"' EXIT

@@ -18,6 +18,7 @@
 #include "imgfetch/run/descriptor_limit.hpp"
 #include "imgfetch/run/run_modes.hpp"
 #include "imgfetch/setup_error.hpp"
+#include "imgfetch/transfer/cookie_jar.hpp"
 #include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/curl_share.hpp"
 #include "imgfetch/transfer/download.hpp"
@@ -44,6 +45,8 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     // With outputs, every result streams to them in list order; else only the counts stay.
     ResultSink sink = outputs.any() ? ResultSink(outputs) : ResultSink(KeepRecords::none);
     CurlShare curl_share;
+    // --cookies loaded into the jar every worker shares; --save-cookies checked writable.
+    const CookieFiles cookie_files(options.transfer, curl_share);
     // Room under RLIMIT_NOFILE for every worker's connections and files, or fewer workers.
     const unsigned jobs = fit_workers_to_descriptor_limit(
         options.politeness.sequential ? 1U : options.politeness.jobs);
@@ -69,7 +72,8 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
         run_pool(shared, jobs, options.politeness.per_host);
     }
     bar.reset();
-    sink.finish(); // the outputs get the results still waiting for their turn
+    sink.finish();       // the outputs get the results still waiting for their turn
+    cookie_files.save(); // --save-cookies: every transfer has ended, interrupted or not
 
     // 3. Report: summary line, JSON report, exit code.
     RunInfo info = started;

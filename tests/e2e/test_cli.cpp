@@ -112,6 +112,10 @@ TEST_F(Cli, HelpListsTheOptionsInTheirFixedOrder) {
                                             "-u,--user",
                                             "--netrc",
                                             "--netrc-file",
+                                            "--cookies",
+                                            "--save-cookies",
+                                            "--proxy",
+                                            "--noproxy",
                                             "--shard",
                                             "--shards",
                                             "--config"};

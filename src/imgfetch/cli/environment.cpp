@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "imgfetch/cli/help.hpp"
+#include "imgfetch/transfer/proxy_env.hpp"
 #include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
@@ -107,9 +108,15 @@ void print_environment_options(const CLI::App& app) {
         const std::string& name = option->get_envname();
         const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
         if (value != nullptr && *value != '\0') {
-            std::cerr << "imgfetch: note: the environment sets " << name << "="
-                      << (holds_secret(*option) ? "(not shown: a secret)" : printable(value))
-                      << "\n";
+            std::string shown;
+            if (holds_secret(*option)) {
+                shown = "(not shown: a secret)";
+            } else {
+                // A proxy URL's password never shows (IMGFETCH_PROXY=http://user:***@host).
+                shown = printable(name == "IMGFETCH_PROXY" ? redact_proxy_credentials(value)
+                                                           : std::string(value));
+            }
+            std::cerr << "imgfetch: note: the environment sets " << name << "=" << shown << "\n";
         }
     }
 }

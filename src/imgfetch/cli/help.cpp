@@ -43,7 +43,7 @@ Exit codes:
 
 // --help lists the options in this order, whatever order the groups register them in
 // (command_line.cpp): the order a reader learns them in. An option missing here comes last.
-constexpr std::array<std::string_view, 37> k_help_order{
+constexpr std::array<std::string_view, 41> k_help_order{
     "help",          "version",        "LIST",
     "output",        "jobs",           "sequential",
     "any-type",      "quiet",          "verbose",
@@ -55,8 +55,9 @@ constexpr std::array<std::string_view, 37> k_help_order{
     "no-progress",   "timeline",       "per-host",
     "limit-rate",    "header",         "user-agent",
     "referer",       "user",           "netrc",
-    "netrc-file",    "shard",          "shards",
-    "config"};
+    "netrc-file",    "cookies",        "save-cookies",
+    "proxy",         "noproxy",        "shard",
+    "shards",        "config"};
 
 std::size_t help_rank(const CLI::Option* option) {
     const auto& names = option->get_lnames();

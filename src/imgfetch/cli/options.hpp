@@ -52,6 +52,11 @@ struct TransferOptions {
     std::string user;       // -u USER:PASSWORD; empty = none
     bool netrc = false;     // --netrc: look the host up in ~/.netrc
     std::string netrc_file; // --netrc-file: that file instead (implies --netrc); empty = none
+    // Cookies and proxies (issue 13 parts 3 and 5).
+    std::string cookies_file;           // --cookies: a Netscape cookies.txt loaded at the start
+    std::string save_cookies_file;      // --save-cookies: the jar written here at the end (0600)
+    std::string proxy;                  // --proxy URL for every transfer; empty = environment's
+    std::optional<std::string> noproxy; // --noproxy LIST; unset = the environment's no_proxy
 };
 
 // How hard the run presses on servers: workers, or none, and a cap per host.

@@ -12,6 +12,23 @@ namespace {
 
 constexpr long k_receive_buffer_bytes = 64 * 1024;
 
+// --proxy and --noproxy, each overriding the environment (proxy_env.hpp says how libcurl then
+// decides, and names the proxy in errors the same way). Unset, libcurl reads the environment.
+void set_proxy_options(CURL* easy, const TransferOptions& settings) {
+    if (!settings.proxy.empty()) {
+        curl_easy_setopt(easy, CURLOPT_PROXY, settings.proxy.c_str());
+        // An https:// proxy is verified like an https server: the same CA file and --insecure.
+        curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, settings.insecure ? 0L : 1L);
+        curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, settings.insecure ? 0L : 2L);
+        if (!settings.cacert.empty()) {
+            curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, settings.cacert.c_str());
+        }
+    }
+    if (settings.noproxy) {
+        curl_easy_setopt(easy, CURLOPT_NOPROXY, settings.noproxy->c_str());
+    }
+}
+
 // What is the same for every transfer of a run: protocols, User-Agent, timeouts, encodings, TLS.
 void set_run_options(CURL* easy, const TransferOptions& settings) {
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L); // threads: no SIGALRM-based DNS timeouts
@@ -45,6 +62,7 @@ void set_run_options(CURL* easy, const TransferOptions& settings) {
     if (!settings.cacert.empty()) { // the same for every transfer of a run
         curl_easy_setopt(easy, CURLOPT_CAINFO, settings.cacert.c_str());
     }
+    set_proxy_options(easy, settings);
 }
 
 } // namespace

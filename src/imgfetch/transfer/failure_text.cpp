@@ -62,7 +62,7 @@ std::string failure_text(CURLcode code, const PerTransfer& transfer) {
         char* effective = nullptr;
         curl_easy_getinfo(transfer.easy, CURLINFO_EFFECTIVE_URL, &effective);
         const std::optional<std::string> proxy =
-            proxy_from_environment(effective != nullptr ? effective : transfer.task.url);
+            proxy_for(effective != nullptr ? effective : transfer.task.url, transfer.ctx.settings);
         if (proxy) {
             // libcurl takes a proxy without a scheme as http://; said so, its password is
             // redacted like any URL's.

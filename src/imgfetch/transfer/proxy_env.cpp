@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "imgfetch/cli/options.hpp"
 #include "imgfetch/list/url.hpp"
+#include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
 
@@ -105,7 +107,7 @@ bool no_proxy_matches(std::string_view list, std::string_view host) {
     return false;
 }
 
-std::optional<std::string> proxy_from_environment(std::string_view url) {
+std::optional<std::string> proxy_for(std::string_view url, const TransferOptions& settings) {
     const auto separator = url.find("://");
     if (separator == std::string_view::npos) {
         return std::nullopt;
@@ -115,10 +117,15 @@ std::optional<std::string> proxy_from_environment(std::string_view url) {
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2);
     }
-    const std::optional<std::string> no_proxy =
-        variable("no_proxy") ? variable("no_proxy") : variable("NO_PROXY");
+    std::optional<std::string> no_proxy = settings.noproxy;
+    if (!no_proxy) {
+        no_proxy = variable("no_proxy") ? variable("no_proxy") : variable("NO_PROXY");
+    }
     if (no_proxy && no_proxy_matches(*no_proxy, host)) {
         return std::nullopt;
+    }
+    if (!settings.proxy.empty()) {
+        return settings.proxy;
     }
     std::optional<std::string> proxy = variable(scheme + "_proxy");
     if (!proxy && scheme != "http") {
@@ -128,6 +135,35 @@ std::optional<std::string> proxy_from_environment(std::string_view url) {
         proxy = variable("all_proxy") ? variable("all_proxy") : variable("ALL_PROXY");
     }
     return proxy;
+}
+
+std::optional<std::string> proxy_from_environment(std::string_view url) {
+    return proxy_for(url, TransferOptions{});
+}
+
+std::string redact_proxy_credentials(std::string_view url) {
+    if (url.find("://") != std::string_view::npos) {
+        return redact_credentials(url);
+    }
+    const std::string_view scheme = "http://";
+    return redact_credentials(std::string(scheme) + std::string(url)).substr(scheme.size());
+}
+
+bool is_supported_proxy_url(std::string_view url) {
+    const auto separator = url.find("://");
+    if (separator == std::string_view::npos) {
+        return false;
+    }
+    const std::string scheme = lower(url.substr(0, separator));
+    if (scheme != "http" && scheme != "https" && scheme != "socks5" && scheme != "socks5h") {
+        return false;
+    }
+    std::string_view rest = url.substr(separator + 3);
+    rest = rest.substr(0, rest.find_first_of("/?#"));
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+        rest.remove_prefix(at + 1); // user:password@
+    }
+    return !rest.empty() && rest.front() != ':';
 }
 
 } // namespace imgfetch
