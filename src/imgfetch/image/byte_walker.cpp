@@ -69,7 +69,9 @@ std::size_t ByteWalker::take_scan(const std::uint8_t* data, std::size_t size) {
     if (!m_saw_ff) {
         const void* ff = std::memchr(data, 0xFF, size);
         const std::size_t taken =
-            ff == nullptr ? size : static_cast<std::size_t>(static_cast<const std::uint8_t*>(ff) - data) + 1;
+            ff == nullptr
+                ? size
+                : static_cast<std::size_t>(static_cast<const std::uint8_t*>(ff) - data) + 1;
         m_saw_ff = ff != nullptr;
         m_position += taken;
         return taken;
@@ -97,11 +99,18 @@ void ByteWalker::feed(std::string_view chunk) {
     while (size > 0) {
         std::size_t taken = 0;
         switch (m_step.kind) {
-        case Kind::read: taken = take_read(data, size); break;
-        case Kind::skip: taken = take_skip(data, size); break;
-        case Kind::scan_to_marker: taken = take_scan(data, size); break;
+        case Kind::read:
+            taken = take_read(data, size);
+            break;
+        case Kind::skip:
+            taken = take_skip(data, size);
+            break;
+        case Kind::scan_to_marker:
+            taken = take_scan(data, size);
+            break;
         case Kind::end:
-        case Kind::fail: return; // the rest is only counted
+        case Kind::fail:
+            return; // the rest is only counted
         }
         data += taken;
         size -= taken;

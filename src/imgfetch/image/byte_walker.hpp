@@ -91,11 +91,11 @@ private:
     bool m_begun = false;
     Step m_step{Kind::read, 0};
     std::array<std::uint8_t, k_max_read> m_buffer{};
-    std::size_t m_have = 0;      // bytes of the current read() collected so far
-    bool m_saw_ff = false;       // scan_to_marker(): the last byte was 0xFF
+    std::size_t m_have = 0;       // bytes of the current read() collected so far
+    bool m_saw_ff = false;        // scan_to_marker(): the last byte was 0xFF
     std::uint64_t m_position = 0; // bytes given to the structure
     std::uint64_t m_length = 0;   // bytes fed in all
-    std::string m_reason;        // why corrupt()
+    std::string m_reason;         // why corrupt()
 };
 
 } // namespace imgfetch::detail

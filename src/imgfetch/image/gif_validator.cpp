@@ -39,24 +39,32 @@ private:
 
     Step next(Bytes bytes) override {
         switch (m_state) {
-        case State::header: return on_header(bytes);
-        case State::screen_table: return introducer();
-        case State::introducer: return on_introducer(bytes[0]);
-        case State::descriptor: return on_descriptor(bytes);
-        case State::local_table: m_state = State::code_size; return read(1);
+        case State::header:
+            return on_header(bytes);
+        case State::screen_table:
+            return introducer();
+        case State::introducer:
+            return on_introducer(bytes[0]);
+        case State::descriptor:
+            return on_descriptor(bytes);
+        case State::local_table:
+            m_state = State::code_size;
+            return read(1);
         case State::code_size:
             if (bytes[0] < 1 || bytes[0] > 11) {
                 return corrupt("LZW code size " + std::to_string(bytes[0]));
             }
             return sub_block();
-        case State::label: return sub_block();
+        case State::label:
+            return sub_block();
         case State::block_size:
             if (bytes[0] == 0) {
                 return introducer();
             }
             m_state = State::block_data;
             return skip(bytes[0]);
-        case State::block_data: return sub_block();
+        case State::block_data:
+            return sub_block();
         }
         return corrupt("internal state");
     }
@@ -83,9 +91,14 @@ private:
 
     Step on_introducer(std::uint8_t byte) {
         switch (byte) {
-        case 0x2C: m_state = State::descriptor; return read(9);
-        case 0x21: m_state = State::label; return read(1);
-        case 0x3B: return m_images == 0 ? corrupt("trailer before any image") : end();
+        case 0x2C:
+            m_state = State::descriptor;
+            return read(9);
+        case 0x21:
+            m_state = State::label;
+            return read(1);
+        case 0x3B:
+            return m_images == 0 ? corrupt("trailer before any image") : end();
         default:
             return corrupt("unknown block 0x" + to_hex(byte) + " at offset " +
                            std::to_string(position() - 1));

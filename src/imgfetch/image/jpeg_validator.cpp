@@ -19,8 +19,7 @@ constexpr std::uint8_t k_eoi = 0xD9;
 constexpr std::uint8_t k_sos = 0xDA;
 
 bool is_frame_header(std::uint8_t marker) {
-    return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-           marker != 0xCC;
+    return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
 }
 
 std::string hex(std::uint8_t marker) {
@@ -51,15 +50,21 @@ private:
             }
             m_state = State::marker;
             return read(1);
-        case State::marker: return on_marker(bytes[0]);
-        case State::length: return on_length(be16(bytes));
-        case State::frame_header: return on_frame_header(bytes);
-        case State::after_segment: return after_segment();
+        case State::marker:
+            return on_marker(bytes[0]);
+        case State::length:
+            return on_length(be16(bytes));
+        case State::frame_header:
+            return on_frame_header(bytes);
+        case State::after_segment:
+            return after_segment();
         }
         return corrupt("internal state");
     }
 
-    std::string missing() const override { return m_scans == 0 ? "no SOS segment" : "no EOI marker"; }
+    std::string missing() const override {
+        return m_scans == 0 ? "no SOS segment" : "no EOI marker";
+    }
 
     Step expect_marker() {
         m_state = State::prefix;

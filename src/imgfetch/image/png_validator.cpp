@@ -29,10 +29,14 @@ private:
 
     Step next(Bytes bytes) override {
         switch (m_state) {
-        case State::signature: return after_signature(bytes);
-        case State::chunk_header: return after_header(bytes);
-        case State::chunk_data: return after_data(bytes);
-        case State::crc: return after_crc(bytes);
+        case State::signature:
+            return after_signature(bytes);
+        case State::chunk_header:
+            return after_header(bytes);
+        case State::chunk_data:
+            return after_data(bytes);
+        case State::crc:
+            return after_crc(bytes);
         }
         return corrupt("internal state");
     }
@@ -119,7 +123,11 @@ private:
     }
 
     void add_to_crc(Bytes bytes) {
-        // zlib's crc32 takes a uInt length; chunks are fed in pieces far below that.
+        // zlib's crc32 takes a uInt length (pieces are far below it), and answers the initial
+        // value, not `m_crc`, for a null buffer: an empty piece must not reach it.
+        if (bytes.empty()) {
+            return;
+        }
         m_crc = crc32(m_crc, bytes.data(), static_cast<uInt>(bytes.size()));
     }
 

@@ -52,7 +52,7 @@ bool looks_like_xml(std::string_view head) {
 std::optional<ImageFormat> detect(std::string_view head, bool whole_body) {
     if (head.substr(0, 4) == "RIFF" && (head.size() >= 12 || whole_body)) {
         return head.size() < 12 || head.substr(8, 4) == "WEBP" ? std::optional(ImageFormat::webp)
-                                                                : std::nullopt;
+                                                               : std::nullopt;
     }
     for (const auto& signature : k_signatures) {
         if (matches(head, signature, whole_body)) {
@@ -73,16 +73,25 @@ std::optional<ImageFormat> detect_image_format(std::string_view head) {
 
 std::unique_ptr<ImageValidator> make_validator(ImageFormat format) {
     switch (format) {
-    case ImageFormat::jpeg: return make_jpeg_validator();
-    case ImageFormat::png: return make_png_validator();
-    case ImageFormat::gif: return make_gif_validator();
-    case ImageFormat::webp: return make_webp_validator();
+    case ImageFormat::jpeg:
+        return make_jpeg_validator();
+    case ImageFormat::png:
+        return make_png_validator();
+    case ImageFormat::gif:
+        return make_gif_validator();
+    case ImageFormat::webp:
+        return make_webp_validator();
     case ImageFormat::avif:
-    case ImageFormat::heic: return make_isobmff_validator(format);
-    case ImageFormat::bmp: return make_bmp_validator();
-    case ImageFormat::tiff: return make_tiff_validator();
-    case ImageFormat::ico: return make_ico_validator();
-    case ImageFormat::svg: return make_svg_validator();
+    case ImageFormat::heic:
+        return make_isobmff_validator(format);
+    case ImageFormat::bmp:
+        return make_bmp_validator();
+    case ImageFormat::tiff:
+        return make_tiff_validator();
+    case ImageFormat::ico:
+        return make_ico_validator();
+    case ImageFormat::svg:
+        return make_svg_validator();
     }
     return nullptr;
 }

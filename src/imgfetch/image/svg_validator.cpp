@@ -71,10 +71,9 @@ private:
             return; // on_start stopped the parser with its own reason
         }
         const XML_Error error = XML_GetErrorCode(m_parser);
-        const bool cut = final && (error == XML_ERROR_NO_ELEMENTS ||
-                                   error == XML_ERROR_UNCLOSED_TOKEN ||
-                                   error == XML_ERROR_PARTIAL_CHAR ||
-                                   error == XML_ERROR_UNCLOSED_CDATA_SECTION);
+        const bool cut =
+            final && (error == XML_ERROR_NO_ELEMENTS || error == XML_ERROR_UNCLOSED_TOKEN ||
+                      error == XML_ERROR_PARTIAL_CHAR || error == XML_ERROR_UNCLOSED_CDATA_SECTION);
         m_verdict = cut ? ImageVerdict::truncated : ImageVerdict::corrupt;
         m_reason = std::string(cut ? "document ends early: " : "") + XML_ErrorString(error) +
                    " at line " + std::to_string(XML_GetCurrentLineNumber(m_parser));
@@ -113,7 +112,7 @@ private:
         }
         if ((m_facts.width == 0 || m_facts.height == 0) && view_box != nullptr) {
             char* rest = nullptr;
-            std::strtod(view_box, &rest);                 // min-x
+            std::strtod(view_box, &rest);                       // min-x
             std::strtod(rest + std::strspn(rest, " ,"), &rest); // min-y
             const double width = std::strtod(rest + std::strspn(rest, " ,"), &rest);
             const double height = std::strtod(rest + std::strspn(rest, " ,"), &rest);

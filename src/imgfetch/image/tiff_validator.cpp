@@ -32,11 +32,25 @@ constexpr std::uint32_t k_tile_counts = 325;
 
 std::uint32_t type_size(std::uint32_t type) {
     switch (type) {
-    case 1: case 2: case 6: case 7: return 1;
-    case 3: case 8: return 2;
-    case 4: case 9: case 11: case 13: return 4;
-    case 5: case 10: case 12: return 8;
-    default: return 0; // unknown types are ignored, as the specification asks
+    case 1:
+    case 2:
+    case 6:
+    case 7:
+        return 1;
+    case 3:
+    case 8:
+        return 2;
+    case 4:
+    case 9:
+    case 11:
+    case 13:
+        return 4;
+    case 5:
+    case 10:
+    case 12:
+        return 8;
+    default:
+        return 0; // unknown types are ignored, as the specification asks
     }
 }
 
@@ -71,13 +85,20 @@ private:
 
     Step next(Bytes bytes) override {
         switch (m_state) {
-        case State::header: return on_header(bytes);
-        case State::at_region: return at_region();
-        case State::ifd_count: return on_ifd_count(u16(bytes));
-        case State::ifd_entry: return on_entry(bytes);
-        case State::next_ifd: return on_next_ifd(u32(bytes));
-        case State::array_value: return on_array_value(bytes);
-        case State::bigtiff: return end();
+        case State::header:
+            return on_header(bytes);
+        case State::at_region:
+            return at_region();
+        case State::ifd_count:
+            return on_ifd_count(u16(bytes));
+        case State::ifd_entry:
+            return on_entry(bytes);
+        case State::next_ifd:
+            return on_next_ifd(u32(bytes));
+        case State::array_value:
+            return on_array_value(bytes);
+        case State::bigtiff:
+            return end();
         }
         return corrupt("internal state");
     }
@@ -148,10 +169,10 @@ private:
                 return skip(m_current.offset - position());
             }
             // Behind the stream: one pass cannot read it; its bounds are still checked.
-            require(m_current.offset + (m_current.region == Region::ifd
-                                            ? 2
-                                            : std::uint64_t{m_current.count} *
-                                                  type_size(m_current.type)));
+            require(m_current.offset +
+                    (m_current.region == Region::ifd
+                         ? 2
+                         : std::uint64_t{m_current.count} * type_size(m_current.type)));
         }
         return end();
     }
@@ -242,7 +263,8 @@ private:
         return std::nullopt;
     }
 
-    void deliver_or_schedule(const ValueArray& array, Region region, const std::vector<std::uint8_t>& field) {
+    void deliver_or_schedule(const ValueArray& array, Region region,
+                             const std::vector<std::uint8_t>& field) {
         if (!array.inline_values()) {
             add({array.offset, region, m_ifds, array.type, array.count});
             return;

@@ -31,10 +31,14 @@ private:
 
     Step next(Bytes bytes) override {
         switch (m_state) {
-        case State::riff: return on_riff(bytes);
-        case State::chunk_header: return on_chunk_header(bytes);
-        case State::chunk_head: return on_chunk_head(bytes);
-        case State::chunk_rest: return after_chunk();
+        case State::riff:
+            return on_riff(bytes);
+        case State::chunk_header:
+            return on_chunk_header(bytes);
+        case State::chunk_head:
+            return on_chunk_head(bytes);
+        case State::chunk_rest:
+            return after_chunk();
         }
         return corrupt("internal state");
     }
@@ -54,8 +58,8 @@ private:
                                : missing() + ", the body has " + std::to_string(length)};
         }
         if (length != m_riff_end) {
-            return Problem{ImageVerdict::corrupt, std::to_string(length - m_riff_end) +
-                                                      " bytes after the RIFF size"};
+            return Problem{ImageVerdict::corrupt,
+                           std::to_string(length - m_riff_end) + " bytes after the RIFF size"};
         }
         return std::nullopt;
     }
@@ -93,9 +97,10 @@ private:
         if (m_fourcc == "ANMF") {
             m_facts.frames = static_cast<std::uint32_t>(++m_frames);
         }
-        const std::uint32_t wanted = m_fourcc == "VP8 " ? 10 : m_fourcc == "VP8L" ? 5
-                                     : m_fourcc == "VP8X"                       ? 10
-                                                                                 : 0;
+        const std::uint32_t wanted = m_fourcc == "VP8 "   ? 10
+                                     : m_fourcc == "VP8L" ? 5
+                                     : m_fourcc == "VP8X" ? 10
+                                                          : 0;
         if (m_size < wanted) {
             return corrupt("chunk " + m_fourcc + " too short");
         }

@@ -14,7 +14,8 @@ base=(-size 37x23 plasma:fractal -seed 7)
 "$im" -delay 10 -size 37x23 xc:red xc:green xc:blue -loop 0 animated.gif
 "$im" -seed 7 "${base[@]}" -quality 80 sample.webp
 "$im" -seed 7 "${base[@]}" -define webp:lossless=true lossless.webp
-"$im" -delay 10 -size 37x23 xc:red xc:green xc:blue -loop 0 animated.webp
+# ImageMagick 6.9.11 writes an animated WebP whose RIFF size misses its last frame: libwebp instead.
+gif2webp -quiet animated.gif -o animated.webp
 "$im" -seed 7 "${base[@]}" BMP3:sample.bmp
 "$im" -seed 7 "${base[@]}" -compress none sample.tif
 "$im" -seed 7 "${base[@]}" -define tiff:tile-geometry=16x16 tiled.tif
