@@ -76,7 +76,7 @@ TEST(ImageSamples, ACutAtAnyOffsetIsNeverAccepted) {
                 ADD_FAILURE() << "accepted when cut to " << length << " of " << body.size();
                 break;
             }
-            if (length > 0) {
+            if (length >= 12) { // fewer bytes may not say which format (ISOBMFF, RIFF)
                 EXPECT_NE(check.verdict, ImageVerdict::unknown_format) << "cut to " << length;
             }
         }
