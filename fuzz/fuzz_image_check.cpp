@@ -1,6 +1,7 @@
 // libFuzzer target: the image structure checks see every byte of every body. They must never
 // read past their input, never hang, give the same verdict however the body is chunked, and
-// keep their answers' documented shapes. Each input also goes to one validator directly (picked
+// keep their answers' documented shapes (an SVG's reason may name another error of the same
+// document). Each input also goes to one validator directly (picked
 // by its length), so every format's walker meets every other format's bytes.
 #include <cstddef>
 #include <cstdint>
@@ -53,7 +54,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         imgfetch::StructureCheck chunked;
         const imgfetch::ImageCheck result = run(chunked, input, piece);
         check(result.verdict == expected.verdict);
-        check(result.reason == expected.reason);
+        // expat may name another error of the same bad document when a token spans pieces.
+        check(result.reason == expected.reason ||
+              expected.facts.format == imgfetch::ImageFormat::svg);
         check(result.facts.width == expected.facts.width);
         check(result.facts.height == expected.facts.height);
         check(result.facts.frames == expected.facts.frames);

@@ -2,6 +2,7 @@
 // bit depth and pixel offset, the file-size field (the body must hold that many bytes), and for
 // uncompressed rows the pixel array (stride x height) inside it. Holds: the header's numbers.
 // What it cannot see: a flipped bit in the pixel array or the palette.
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 

@@ -3,6 +3,7 @@
 // ends). The size reported is the largest entry's (0 means 256). Holds: the entry count, the
 // largest end and the largest size, whatever the count. What it cannot see: damage inside the
 // PNG or BMP images the directory points at.
+#include <algorithm>
 #include <string>
 
 #include "imgfetch/image/byte_walker.hpp"

@@ -7,6 +7,7 @@
 // a fixed stack of k_max_depth open boxes and at most k_max_sizes ispe properties. What it cannot
 // see: damage inside mdat (the coded image) or in boxes it does not open (iloc, iinf, ...), and a
 // cut exactly between two top-level boxes after mdat.
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>

@@ -2,6 +2,7 @@
 // the first SOS, at least one SOS, its entropy-coded data passed by up to the next marker, and
 // EOI. Holds: the state and two flags. What it cannot see: a flipped bit inside entropy-coded
 // data (that needs a decode), and bytes after EOI (ignored, as decoders do).
+#include <array>
 #include <cstdio>
 #include <string>
 

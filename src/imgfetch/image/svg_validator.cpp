@@ -7,6 +7,7 @@
 // loaded and expat 2.5 limits entity expansion (billion laughs).
 #include <expat.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
