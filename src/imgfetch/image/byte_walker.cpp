@@ -54,7 +54,7 @@ std::size_t ByteWalker::take_read(const std::uint8_t* data, std::size_t size) {
 }
 
 std::size_t ByteWalker::take_skip(const std::uint8_t* data, std::size_t size) {
-    const std::size_t taken = static_cast<std::size_t>(std::min<std::uint64_t>(m_step.count, size));
+    const auto taken = static_cast<std::size_t>(std::min<std::uint64_t>(m_step.count, size));
     observe_skipped(Bytes(data, taken));
     m_position += taken;
     m_step.count -= taken;

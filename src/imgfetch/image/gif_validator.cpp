@@ -4,6 +4,7 @@
 // state and the count. What it cannot see: a flipped bit inside LZW data or a colour table.
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "imgfetch/image/byte_walker.hpp"
 #include "imgfetch/image/validators.hpp"
@@ -121,7 +122,7 @@ private:
     }
 
     static std::string to_hex(std::uint8_t byte) {
-        constexpr char k_digits[] = "0123456789ABCDEF";
+        constexpr std::string_view k_digits = "0123456789ABCDEF";
         return {k_digits[byte >> 4U], k_digits[byte & 0x0FU]};
     }
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -26,7 +27,7 @@ std::uint32_t pixels(const char* text) {
         return 0;
     }
     const std::string unit(rest);
-    return unit.empty() || unit == "px" ? static_cast<std::uint32_t>(value + 0.5) : 0;
+    return unit.empty() || unit == "px" ? static_cast<std::uint32_t>(std::lround(value)) : 0;
 }
 
 class SvgValidator final : public ImageValidator {
@@ -118,8 +119,8 @@ private:
             const double width = std::strtod(rest + std::strspn(rest, " ,"), &rest);
             const double height = std::strtod(rest + std::strspn(rest, " ,"), &rest);
             if (width > 0 && height > 0 && width < 1e9 && height < 1e9) {
-                m_facts.width = static_cast<std::uint32_t>(width + 0.5);
-                m_facts.height = static_cast<std::uint32_t>(height + 0.5);
+                m_facts.width = static_cast<std::uint32_t>(std::lround(width));
+                m_facts.height = static_cast<std::uint32_t>(std::lround(height));
             }
         }
     }
