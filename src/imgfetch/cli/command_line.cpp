@@ -193,99 +193,98 @@ void add_request_options(CLI::App& app, TransferOptions& transfer) {
                    "Take credentials for the listed URL's host from this netrc file")
         ->check(CLI::ExistingFile)
         ->option_text("FILE");
-    // Cookies and proxies (issue 13 parts 3 and 5).
-    void add_cookie_and_proxy_options(CLI::App & app, TransferOptions & transfer) {
-        app.add_option(
-               "--cookies", transfer.cookies_file,
-               "Load cookies from a Netscape cookies.txt (as browser extensions, curl -c and "
-               "wget --save-cookies write); each goes only to the hosts it is for")
-            ->option_text("FILE");
-        app.add_option(
-               "--save-cookies", transfer.save_cookies_file,
-               "Write every cookie, loaded or set by servers, to FILE at the end of the run "
-               "(cookies.txt, mode 0600)")
-            ->option_text("FILE");
-        app.add_option("--proxy", transfer.proxy,
-                       "Send every request through this proxy: http://, https://, socks5:// or "
-                       "socks5h:// (names resolved by the proxy), [USER:PASSWORD@]HOST[:PORT]; "
-                       "overrides http_proxy, https_proxy and all_proxy")
-            ->check(
-                [](const std::string& text) {
-                    return is_supported_proxy_url(text)
-                               ? std::string()
-                               : "not an http://, https://, socks5:// or socks5h:// proxy URL: " +
-                                     printable(redact_proxy_credentials(text));
-                },
-                "", "proxy")
-            ->option_text("URL");
-        app.add_option("--noproxy", transfer.noproxy,
-                       "Hosts that go direct, comma-separated (names with their subdomains, IP "
-                       "addresses, IPv4 CIDR ranges, or '*'); overrides no_proxy; '' = none")
-            ->option_text("LIST");
-    }
+}
 
-    void add_output_options(CLI::App & app, OutputOptions & outputs) {
-        app.add_option("-o,--output,--output-dir", outputs.output_dir,
-                       "Directory for the files, created with its parents (default: images)")
-            ->option_text("DIR");
-        app.add_option("--report", outputs.report_file, "Write a JSON report of the run here")
-            ->option_text("FILE");
-        app.add_option("--failed-list", outputs.failed_list_file,
-                       "Write the URLs that failed here, as a list (URL NAME) to run again")
-            ->option_text("FILE");
-        app.add_option("--timeline", outputs.timeline_file,
-                       "Draw the run as an SVG Gantt chart: a lane per worker, a bar per download")
-            ->option_text("FILE.svg");
-    }
+// Cookies and proxies (issue 13 parts 3 and 5).
+void add_cookie_and_proxy_options(CLI::App& app, TransferOptions& transfer) {
+    app.add_option("--cookies", transfer.cookies_file,
+                   "Load cookies from a Netscape cookies.txt (as browser extensions, curl -c and "
+                   "wget --save-cookies write); each goes only to the hosts it is for")
+        ->option_text("FILE");
+    app.add_option("--save-cookies", transfer.save_cookies_file,
+                   "Write every cookie, loaded or set by servers, to FILE at the end of the run "
+                   "(cookies.txt, mode 0600)")
+        ->option_text("FILE");
+    app.add_option("--proxy", transfer.proxy,
+                   "Send every request through this proxy: http://, https://, socks5:// or "
+                   "socks5h:// (names resolved by the proxy), [USER:PASSWORD@]HOST[:PORT]; "
+                   "overrides http_proxy, https_proxy and all_proxy")
+        ->check(
+            [](const std::string& text) {
+                return is_supported_proxy_url(text)
+                           ? std::string()
+                           : "not an http://, https://, socks5:// or socks5h:// proxy URL: " +
+                                 printable(redact_proxy_credentials(text));
+            },
+            "", "proxy")
+        ->option_text("URL");
+    app.add_option("--noproxy", transfer.noproxy,
+                   "Hosts that go direct, comma-separated (names with their subdomains, IP "
+                   "addresses, IPv4 CIDR ranges, or '*'); overrides no_proxy; '' = none")
+        ->option_text("LIST");
+}
 
-    void add_logging_options(CLI::App & app, LoggingOptions & logging, Pending & pending) {
-        auto* quiet = app.add_flag("-q,--quiet", logging.quiet, "Print errors only");
-        app.add_flag("-v,--verbose", logging.verbose, "Print debug output (one line per file)")
-            ->excludes(quiet);
-        app.add_option("--log-file", logging.log_file, "Also write the log, with timestamps, here")
-            ->option_text("FILE");
-        app.add_flag("--no-progress", pending.no_progress,
-                     "No live progress bar (it is only ever drawn when stderr is a terminal)");
-    }
+void add_output_options(CLI::App& app, OutputOptions& outputs) {
+    app.add_option("-o,--output,--output-dir", outputs.output_dir,
+                   "Directory for the files, created with its parents (default: images)")
+        ->option_text("DIR");
+    app.add_option("--report", outputs.report_file, "Write a JSON report of the run here")
+        ->option_text("FILE");
+    app.add_option("--failed-list", outputs.failed_list_file,
+                   "Write the URLs that failed here, as a list (URL NAME) to run again")
+        ->option_text("FILE");
+    app.add_option("--timeline", outputs.timeline_file,
+                   "Draw the run as an SVG Gantt chart: a lane per worker, a bar per download")
+        ->option_text("FILE.svg");
+}
 
-    // --shard K/N, or --shard auto with the index (and maybe the count) from the environment.
-    // An error text, or empty.
-    std::string finish_shard(InputOptions & input, const Pending& pending) {
-        if (pending.shard_text == "auto") {
-            const ShardFromEnv found = shard_from_environment(
-                pending.shards, [](const char* name) { return std::getenv(name); });
-            if (!found.shard) {
-                return "--shard auto: " + found.error;
-            }
-            input.shard = found.shard;
-        } else if (!pending.shard_text.empty()) {
-            if (pending.shards) {
-                return "--shards is only for --shard auto";
-            }
-            input.shard = parse_shard(pending.shard_text);
-        } else if (pending.shards) {
-            return "--shards N needs --shard auto (or give the shard as --shard K/N)";
+void add_logging_options(CLI::App& app, LoggingOptions& logging, Pending& pending) {
+    auto* quiet = app.add_flag("-q,--quiet", logging.quiet, "Print errors only");
+    app.add_flag("-v,--verbose", logging.verbose, "Print debug output (one line per file)")
+        ->excludes(quiet);
+    app.add_option("--log-file", logging.log_file, "Also write the log, with timestamps, here")
+        ->option_text("FILE");
+    app.add_flag("--no-progress", pending.no_progress,
+                 "No live progress bar (it is only ever drawn when stderr is a terminal)");
+}
+
+// --shard K/N, or --shard auto with the index (and maybe the count) from the environment.
+// An error text, or empty.
+std::string finish_shard(InputOptions& input, const Pending& pending) {
+    if (pending.shard_text == "auto") {
+        const ShardFromEnv found = shard_from_environment(
+            pending.shards, [](const char* name) { return std::getenv(name); });
+        if (!found.shard) {
+            return "--shard auto: " + found.error;
         }
-        return {};
+        input.shard = found.shard;
+    } else if (!pending.shard_text.empty()) {
+        if (pending.shards) {
+            return "--shards is only for --shard auto";
+        }
+        input.shard = parse_shard(pending.shard_text);
+    } else if (pending.shards) {
+        return "--shards N needs --shard auto (or give the shard as --shard K/N)";
     }
+    return {};
+}
 
-    // The values CLI11 could not store directly. An error text, or empty.
-    std::string finish(Options & options, const Pending& pending, bool stdin_is_tty) {
-        options.transfer.checksum_sha256 =
-            pending.checksum == "sha256"; // IsMember gives the spelling
-        options.logging.progress = !pending.no_progress;
-        if (std::string error = finish_shard(options.input, pending); !error.empty()) {
-            return error;
-        }
-        if (options.input.lists.empty()) {
-            if (stdin_is_tty) {
-                return "no LIST given and standard input is a terminal\n"
-                       "Run with --help for more information.";
-            }
-            options.input.lists.emplace_back("-");
-        }
-        return {};
+// The values CLI11 could not store directly. An error text, or empty.
+std::string finish(Options& options, const Pending& pending, bool stdin_is_tty) {
+    options.transfer.checksum_sha256 = pending.checksum == "sha256"; // IsMember gives the spelling
+    options.logging.progress = !pending.no_progress;
+    if (std::string error = finish_shard(options.input, pending); !error.empty()) {
+        return error;
     }
+    if (options.input.lists.empty()) {
+        if (stdin_is_tty) {
+            return "no LIST given and standard input is a terminal\n"
+                   "Run with --help for more information.";
+        }
+        options.input.lists.emplace_back("-");
+    }
+    return {};
+}
 
 } // namespace
 
