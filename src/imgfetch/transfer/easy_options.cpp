@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "imgfetch/transfer/connection_cache.hpp"
 #include "imgfetch/transfer/per_transfer.hpp"
 
 namespace imgfetch {
@@ -49,6 +50,10 @@ void set_run_options(CURL* easy, const TransferOptions& settings) {
     }
     // The server's Last-Modified becomes the saved file's mtime (CURLINFO_FILETIME_T).
     curl_easy_setopt(easy, CURLOPT_FILETIME, 1L);
+    // Connections kept per worker for the hosts it serves (transfer/connection_cache.hpp):
+    // host-affine dispatch sends a worker back to them, an h2 host included (one connection).
+    curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, k_connections_per_worker);
+    curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, k_idle_connection_max_age_s);
 }
 
 } // namespace
