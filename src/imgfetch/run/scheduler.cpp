@@ -12,8 +12,15 @@ namespace imgfetch {
 namespace {
 
 // Queued tasks a worker looks through for one of its hosts' (under the queue's lock, a few
-// string compares each): 64 covers the queue of -j 16 whole, and bounds the scan of -j 512.
-constexpr std::size_t k_look_ahead = 64;
+// string compares each): the pool's whole queue up to -j 32 (at least 128 slots, see
+// run/pool_run.cpp), and a bound on the scan of -j 512.
+constexpr std::size_t k_look_ahead = 128;
+
+// How often in a row the queue's front task may be passed over, per worker: the starvation
+// bound. A front task waits for a worker that holds its host; at 2 per worker it was too often
+// forced on a worker that did not (each time one more connection: 17 for 8 hosts at -j 4 in
+// tests/unit/run/test_connection_reuse.cpp, where 4 per worker keeps it under 16).
+constexpr std::size_t k_front_passes_per_worker = 4;
 
 // Marks `host` as served now by the worker owning `warm` (most recent first), forgetting
 // hosts past the connection cache's size or idle for longer than its connections live.
@@ -44,7 +51,7 @@ void mark_served(WarmHosts& warm, const std::string& host, TimePoint now) noexce
 
 Scheduler::Scheduler(WorkQueue<Task>& queue, HostSlots* slots, unsigned workers)
     : m_queue(queue), m_slots(slots), m_workers(workers),
-      m_max_front_passes(2 * std::size_t{workers}) {}
+      m_max_front_passes(k_front_passes_per_worker * std::size_t{workers}) {}
 
 Scheduler::Assignment Scheduler::hand_out(WorkerState& state, Task task, bool holds_slot) noexcept {
     state.task = std::move(task); // Task's move is noexcept: a held slot is never lost here

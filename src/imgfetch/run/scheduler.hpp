@@ -20,11 +20,11 @@ namespace imgfetch {
 // Host affinity: a worker prefers a queued task whose host it served within the last
 // k_idle_connection_max_age_s (one of its last k_connections_per_worker hosts: its easy handle
 // still holds a live connection there, see transfer/connection_cache.hpp). It takes the first
-// such task among the first k_look_ahead (64) queued ones, else the front task, so over a
+// such task among the first k_look_ahead (128) queued ones, else the front task, so over a
 // many-host list each worker settles on a few hosts and reuses their connections instead of
 // opening one per file. No task starves: the queue's front task is passed over at most
-// 2 x workers times in a row (WorkQueue::get_preferring), so a task at queue position p starts
-// within (p + 1) x (2 x workers + 1) takes. Names (fixed at parse time) and the report's order
+// 4 x workers times in a row (WorkQueue::get_preferring), so a task at queue position p starts
+// within (p + 1) x (4 x workers + 1) takes. Names (fixed at parse time) and the report's order
 // (seq) do not depend on who runs what. A single-host list takes the fast path: the front task
 // always matches at the first compare and nothing is scanned.
 //
@@ -81,7 +81,7 @@ private:
     WorkQueue<Task>& m_queue;
     HostSlots* const m_slots; // may be null
     std::vector<WorkerState> m_workers;
-    const std::size_t m_max_front_passes; // 2 x workers: the starvation bound (see above)
+    const std::size_t m_max_front_passes; // 4 x workers: the starvation bound (see above)
 };
 
 } // namespace imgfetch
