@@ -195,6 +195,20 @@ TEST_P(Http2, ServerAccessLogShowsHttp2OverHttpsAndHttp11OverPlainHttp) {
     }
 }
 
+// Each file a stream on the worker's one HTTP/2 connection: one TCP connect, one TLS handshake
+// for the whole list, as the report's summary counts them (CURLINFO_NUM_CONNECTS).
+TEST_P(Http2, OneWorkerFetchesEveryImageOverItsOneConnection) {
+    Options options = options_for(https_list(), "out");
+    options.politeness.jobs = 1;
+
+    ASSERT_EQ(run(options), 0);
+
+    expect_report_says(temp / "out.json", "2");
+    const json summary = json::parse(read_file(temp / "out.json"))["summary"];
+    EXPECT_EQ(summary["connections"], 1) << summary.dump();
+    EXPECT_EQ(summary["tls_handshakes"], 1) << summary.dump();
+}
+
 INSTANTIATE_TEST_SUITE_P(, Http2, ::testing::Values(k_nginx, k_apache2),
                          [](const auto& param_info) { return param_info.param.name; });
 

@@ -209,7 +209,9 @@ JsonReportWriter::Head JsonReportWriter::head(const RunInfo& info, const Summary
                         {"skipped", summary.skipped},
                         {"not_modified", summary.not_modified},
                         {"duplicate", summary.duplicate},
-                        {"bytes", summary.bytes}}},
+                        {"bytes", summary.bytes},
+                        {"connections", summary.connections},
+                        {"tls_handshakes", summary.tls_handshakes}}},
                       {"files", json::array()}};
     // "files" is the last key: its empty array ends the text ("[]\n}"), and the entries go in
     // between, with the closing bracket on a line of its own as for a non-empty array.

@@ -20,7 +20,7 @@ constexpr std::size_t k_block_slots = 256;
 
 // A new field must be written and read below, or spilled results would lose it: this fails
 // to compile until encode_result() and decode_result() have been looked at.
-static_assert(sizeof(TransferResult) == 344,
+static_assert(sizeof(TransferResult) == 352,
               "TransferResult changed: update encode_result() and decode_result()");
 
 std::size_t string_bytes(const TransferResult& r) {
@@ -112,6 +112,8 @@ std::string encode_result(const TransferResult& r) {
     e.text(r.http_version);
     e.value(r.bytes);
     e.value(r.attempts);
+    e.value(r.connections);
+    e.value(r.tls_handshakes);
     e.optional(r.worker);
     e.optional(r.start);
     e.optional(r.end);
@@ -141,6 +143,8 @@ TransferResult decode_result(const std::string& bytes) {
     d.text(r.http_version);
     d.value(r.bytes);
     d.value(r.attempts);
+    d.value(r.connections);
+    d.value(r.tls_handshakes);
     d.optional(r.worker);
     d.optional(r.start);
     d.optional(r.end);

@@ -15,6 +15,8 @@ namespace {
 void count(Summary& summary, const TransferResult& result) {
     ++summary.total;
     summary.bytes += result.bytes;
+    summary.connections += result.connections;
+    summary.tls_handshakes += result.tls_handshakes;
     switch (result.status) {
     case Status::ok:
         ++summary.ok;

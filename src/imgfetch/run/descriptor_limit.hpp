@@ -1,10 +1,13 @@
 #pragma once
 
+#include "imgfetch/transfer/connection_cache.hpp"
+
 namespace imgfetch {
 
-// Descriptors one worker may hold at once: its connection cache (libcurl keeps up to 5 per
-// handle), the temporary file of its download, and the socket pair of a threaded DNS lookup.
-inline constexpr unsigned k_descriptors_per_worker = 8;
+// Descriptors one worker may hold at once: its connection cache (k_connections_per_worker),
+// the temporary file of its download, and the socket pair of a threaded DNS lookup.
+inline constexpr unsigned k_descriptors_per_worker =
+    static_cast<unsigned>(k_connections_per_worker) + 3;
 // Descriptors the run needs besides its workers' and those already open: report, timeline and
 // failed-list temporaries, spill files of the name tables, the terminal, a lookup or two.
 inline constexpr unsigned k_descriptor_margin = 24;

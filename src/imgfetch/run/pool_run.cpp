@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <memory>
 #include <stop_token>
 
@@ -19,6 +20,12 @@ namespace {
 // Tasks waiting in the queue per worker: enough that no worker idles while the main thread
 // parses, few enough that memory stays flat for a list of any length (put() blocks).
 constexpr std::size_t k_queue_slots_per_worker = 4;
+// But at least this many, whatever -j: host-affine dispatch (run/scheduler.hpp) looks through
+// the queue for a task of a host the worker holds a connection to. Over 32 hosts a queue of 32
+// (-j 8, refilled at half) often held none of a worker's few hosts, and the worker then opened
+// a connection to yet another host: 79 connections for 2000 files at -j 8, 128 slots bring it
+// under 64 (bench hosts-https). 128 tasks are a few tens of KB.
+constexpr std::size_t k_min_queue_slots = 128;
 
 // Each worker builds its own CurlSession on its own thread and reuses it (keep-alive).
 HandlerFactory download_handlers(const DownloadContext& ctx, CurlShare& curl_share) {
@@ -35,7 +42,7 @@ HandlerFactory download_handlers(const DownloadContext& ctx, CurlShare& curl_sha
 } // namespace
 
 void run_pool(const RunShared& run, unsigned jobs, unsigned per_host) {
-    WorkQueue<Task> queue(jobs * k_queue_slots_per_worker);
+    WorkQueue<Task> queue(std::max(jobs * k_queue_slots_per_worker, k_min_queue_slots));
     // Owned here, outliving the pool: the backoff every transfer reads and writes, and the
     // per-host slots the scheduler parks tasks of a saturated host in (as many as the queue
     // holds) while the workers go on with other hosts' work.

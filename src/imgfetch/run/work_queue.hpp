@@ -1,9 +1,11 @@
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -61,6 +63,7 @@ public:
             }
             item.emplace(std::move(m_items.front()));
             m_items.pop_front();
+            m_front_passes = 0;
             wake_producers = m_items.size() == m_capacity / 2;
         }
         // Producers blocked on a full queue wake once it has drained to half, all at once, and
@@ -68,6 +71,47 @@ public:
         // list reader) slept and woke once per item, two context switches each. No getter
         // can starve meanwhile: the queue is never empty before it passes the half mark. All
         // of them, because each refills only its own item. Outside the lock, as in put().
+        if (wake_producers) {
+            m_not_full.notify_all();
+        }
+        return item;
+    }
+
+    // get() with a preference, for host-affine dispatch: takes the first of the first
+    // `look_ahead` queued items for which prefer(item) is true, else the front item. Fairness:
+    // the front item is passed over at most `max_passes` times in a row (then it is taken
+    // whatever prefer says), so an item at position p (0 = front) is taken within
+    // (p + 1) * (max_passes + 1) takes, whoever takes them. Same blocking, closing and
+    // accounting as get(). prefer is called under the queue's lock: it must be cheap, must not
+    // throw, and must not call back into the queue.
+    template <typename Prefer>
+    std::optional<T> get_preferring(Prefer&& prefer, std::size_t look_ahead,
+                                    std::size_t max_passes) {
+        std::optional<T> item;
+        bool wake_producers = false;
+        {
+            // Lock scope: the choice and the removal; the notify follows outside, as in get().
+            std::unique_lock lock(m_mutex);
+            m_not_empty.wait(lock, [&] { return m_closed || !m_items.empty(); });
+            if (m_items.empty()) {
+                return std::nullopt; // closed and drained
+            }
+            auto chosen = m_items.begin();
+            if (m_front_passes < max_passes && !prefer(std::as_const(*chosen))) {
+                const auto end = m_items.begin() +
+                                 static_cast<std::ptrdiff_t>(std::min(look_ahead, m_items.size()));
+                for (auto at = std::next(m_items.begin()); at < end; ++at) {
+                    if (prefer(std::as_const(*at))) {
+                        chosen = at;
+                        break;
+                    }
+                }
+            }
+            m_front_passes = chosen == m_items.begin() ? 0 : m_front_passes + 1;
+            item.emplace(std::move(*chosen));
+            m_items.erase(chosen);
+            wake_producers = m_items.size() == m_capacity / 2;
+        }
         if (wake_producers) {
             m_not_full.notify_all();
         }
@@ -133,6 +177,7 @@ private:
     std::deque<T> m_items;
     std::size_t m_unfinished_tasks = 0;
     bool m_closed = false;
+    std::size_t m_front_passes = 0; // takes in a row that passed the front item over
 };
 
 // RAII form of Python's `try: ... finally: q.task_done()`: runs task_done() exactly once

@@ -43,6 +43,21 @@ CURLcode perform(PerTransfer& transfer) {
     return perform_following_redirects(transfer);
 }
 
+// The connections this attempt opened (none when it reused one): libcurl's count for the
+// transfer, redirects included; TLS handshakes when it ended on an https URL.
+void count_connections(CURL* easy, TransferResult& result) {
+    long connects = 0;
+    const char* scheme = nullptr;
+    if (curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects) != CURLE_OK || connects <= 0) {
+        return;
+    }
+    result.connections = static_cast<unsigned>(connects);
+    if (curl_easy_getinfo(easy, CURLINFO_SCHEME, &scheme) == CURLE_OK && scheme != nullptr &&
+        curl_strequal(scheme, "https") != 0) {
+        result.tls_handshakes = result.connections;
+    }
+}
+
 // Classify: what the response and libcurl's code mean. Records the HTTP status and version;
 // returns true when the body is to be committed, and otherwise fills in why not (the result
 // failed with an error, or not_modified) with the retry advice.
@@ -150,6 +165,7 @@ Attempt download_link(CurlSession& session, const Task& task, const DownloadCont
         PerTransfer transfer{task, ctx, session.handle()};
         prepare(transfer, std::move(existing));
         const CURLcode code = perform(transfer);
+        count_connections(transfer.easy, result);
         if (classify(transfer, code, attempt)) {
             commit(transfer, result);
         }

@@ -55,6 +55,8 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
         return ctx.host_backoff != nullptr && ctx.host_backoff->has_backoffs();
     };
     std::optional<double> first_start;
+    unsigned connections = 0; // over all attempts, for the report's summary
+    unsigned tls_handshakes = 0;
     if (backoffs_possible() && ctx.host_backoff->backed_off(host())) {
         // A file that is already there needs no request, so no wait for its host either.
         // Looked for only when there is a wait to spare: download_link() looks anyway, and
@@ -78,6 +80,10 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
             first_start = result.start;
         }
         result.start = first_start;
+        connections += result.connections;
+        tls_handshakes += result.tls_handshakes;
+        result.connections = connections;
+        result.tls_handshakes = tls_handshakes;
         result.attempts = result.status == Status::skipped ? 0 : attempt; // skipped: no request
         if (ctx.host_backoff != nullptr && advice.retry_after_s && result.http_status &&
             (*result.http_status == 429 || *result.http_status == 503)) {

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "imgfetch/transfer/connection_cache.hpp"
 #include "imgfetch/transfer/per_transfer.hpp"
 
 namespace imgfetch {
@@ -63,6 +64,10 @@ void set_run_options(CURL* easy, const TransferOptions& settings) {
         curl_easy_setopt(easy, CURLOPT_CAINFO, settings.cacert.c_str());
     }
     set_proxy_options(easy, settings);
+    // Connections kept per worker for the hosts it serves (transfer/connection_cache.hpp):
+    // host-affine dispatch sends a worker back to them, an h2 host included (one connection).
+    curl_easy_setopt(easy, CURLOPT_MAXCONNECTS, k_connections_per_worker);
+    curl_easy_setopt(easy, CURLOPT_MAXAGE_CONN, k_idle_connection_max_age_s);
 }
 
 } // namespace

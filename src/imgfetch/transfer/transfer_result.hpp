@@ -41,6 +41,8 @@ struct TransferResult {
     std::string http_version;        // of that response: "1.0", "1.1", "2", "3"; empty if none
     std::uint64_t bytes = 0;         // body bytes written to the final file
     unsigned attempts = 0;
+    unsigned connections = 0;       // new connections its attempts opened (CURLINFO_NUM_CONNECTS)
+    unsigned tls_handshakes = 0;    // those of them for an https URL (full or resumed)
     std::optional<unsigned> worker; // worker index (0 in sequential mode)
     std::optional<double> start;    // seconds since the run started
     std::optional<double> end;

@@ -98,7 +98,9 @@ std::string reference_report(const RunInfo& info, const Summary& summary,
                         {"skipped", summary.skipped},
                         {"not_modified", summary.not_modified},
                         {"duplicate", summary.duplicate},
-                        {"bytes", summary.bytes}}},
+                        {"bytes", summary.bytes},
+                        {"connections", summary.connections},
+                        {"tls_handshakes", summary.tls_handshakes}}},
                       {"files", std::move(files)}};
     return report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
@@ -195,6 +197,8 @@ TEST(ResultOrder, EncodingKeepsEveryReportedField) {
     r.url = std::string("http://h/\xff\0x", 12);
     r.sha256.reset();
     r.worker.reset();
+    r.connections = 2;
+    r.tls_handshakes = 1;
     const TransferResult back = decode_result(encode_result(r));
     EXPECT_EQ(back.seq, r.seq);
     EXPECT_EQ(back.line, r.line);
@@ -205,6 +209,8 @@ TEST(ResultOrder, EncodingKeepsEveryReportedField) {
     EXPECT_EQ(back.http_version, r.http_version);
     EXPECT_EQ(back.bytes, r.bytes);
     EXPECT_EQ(back.attempts, r.attempts);
+    EXPECT_EQ(back.connections, r.connections);
+    EXPECT_EQ(back.tls_handshakes, r.tls_handshakes);
     EXPECT_EQ(back.worker, r.worker);
     EXPECT_EQ(back.start, r.start);
     EXPECT_EQ(back.end, r.end);

@@ -234,7 +234,10 @@ TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
                                   {"skipped", 0},
                                   {"not_modified", 0},
                                   {"duplicate", 0},
-                                  {"bytes", fake_png(1).size()}}));
+                                  {"bytes", fake_png(1).size()},
+                                  // one keep-alive connection for both; no https
+                                  {"connections", 1},
+                                  {"tls_handshakes", 0}}));
     const json& ok = r["files"][0];
     EXPECT_EQ(ok["line"], 1);
     EXPECT_EQ(ok["url"], server.url("/img/1.png"));

@@ -144,5 +144,83 @@ TEST(Scheduler, ConcurrentWorkersGetEveryTaskOnceWithinTheCap) {
     EXPECT_EQ(slots.deferred(), 0U);
 }
 
+// Host affinity: after a task of host a, the worker is handed the queue's next task of a
+// (its connection there is live) before older tasks of hosts it has not served.
+TEST(Scheduler, AWorkerIsHandedATaskOfTheHostItServedBeforeOlderTasksOfOtherHosts) {
+    WorkQueue<Task> queue(8);
+    Scheduler scheduler(queue, nullptr, 2);
+    queue.put(task_for("a", 0));
+    ASSERT_EQ(scheduler.next(0).task->seq, 0U);
+    queue.put(task_for("b", 1));
+    queue.put(task_for("c", 2));
+    queue.put(task_for("a", 3));
+
+    EXPECT_EQ(scheduler.next(0).task->seq, 3U) << "a again, past b and c";
+    EXPECT_EQ(scheduler.next(1).task->seq, 1U) << "a worker that served nothing takes the front";
+    EXPECT_EQ(scheduler.next(0).task->seq, 2U) << "no a left: the front";
+    for (int done = 0; done < 4; ++done) {
+        queue.task_done();
+    }
+    EXPECT_EQ(queue.unfinished_tasks(), 0U);
+}
+
+// No starvation: with one worker (bound 4 x 1), a cold host's task at the front is passed
+// over at most 4 times, however many tasks of the warm host follow it.
+TEST(Scheduler, AColdHostsTaskIsTakenWithinTheBoundWhateverFollowsIt) {
+    WorkQueue<Task> queue(16);
+    Scheduler scheduler(queue, nullptr, 1);
+    queue.put(task_for("warm", 0));
+    ASSERT_EQ(scheduler.next(0).task->host, "warm");
+    queue.put(task_for("cold", 1));
+    for (std::size_t seq = 2; seq < 10; ++seq) {
+        queue.put(task_for("warm", seq));
+    }
+    queue.close();
+
+    std::vector<std::size_t> order;
+    while (const Task* task = scheduler.next(0).task) {
+        order.push_back(task->seq);
+        queue.task_done();
+    }
+
+    EXPECT_EQ(order, (std::vector<std::size_t>{2, 3, 4, 5, 1, 6, 7, 8, 9}));
+    queue.task_done(); // the first task's
+    EXPECT_EQ(queue.unfinished_tasks(), 0U);
+}
+
+// With per-host slots, affinity and the cap work together: a saturated host's task is parked
+// for its holder, the other worker keeps to its own host, and the cap of 1 holds throughout.
+TEST(Scheduler, WithSlotsAWorkerStillPrefersItsHostAndTheCapHolds) {
+    WorkQueue<Task> queue(8);
+    HostBackoff backoff;
+    HostSlots slots(/*per_host=*/1, /*max_deferred=*/4, backoff);
+    Scheduler scheduler(queue, &slots, 2);
+    queue.put(task_for("a", 0));
+    queue.put(task_for("a", 1));
+    queue.put(task_for("b", 2));
+    ASSERT_EQ(scheduler.next(0).task->seq, 0U); // holds a
+    EXPECT_EQ(scheduler.next(1).task->seq, 2U) << "a's second task parked, b's taken";
+    EXPECT_EQ(slots.deferred(), 1U);
+    queue.put(task_for("a", 3));
+    queue.put(task_for("b", 4));
+
+    queue.task_done(); // worker 1 ends b's task
+    EXPECT_EQ(scheduler.next(1).task->seq, 4U) << "b again, past a's";
+    EXPECT_EQ(slots.active("a"), 1U);
+    queue.task_done(); // worker 0 ends a's first task
+    EXPECT_EQ(scheduler.next(0).task->seq, 1U) << "the parked one, slot and all";
+    EXPECT_EQ(slots.active("a"), 1U);
+    queue.task_done();
+    EXPECT_EQ(scheduler.next(0).task->seq, 3U);
+    EXPECT_EQ(slots.active("a"), 1U) << "the cap holds";
+    queue.task_done();
+    queue.task_done();
+    queue.close();
+    EXPECT_EQ(scheduler.next(0).task, nullptr);
+    EXPECT_EQ(scheduler.next(1).task, nullptr);
+    EXPECT_EQ(queue.unfinished_tasks(), 0U);
+    EXPECT_EQ(slots.deferred(), 0U);
+}
+
 } // namespace
 } // namespace imgfetch

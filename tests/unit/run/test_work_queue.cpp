@@ -350,6 +350,50 @@ TEST(TaskDoneGuard, LetsJoinReturnOnceEveryItemIsGuarded) {
 }
 
 // Every rule at once, under contention: many producers and consumers on a tiny queue.
+TEST(WorkQueue, GetPreferringTakesTheFirstPreferredItemWithinTheLookAhead) {
+    WorkQueue<int> queue;
+    for (int item : {1, 3, 4, 6, 8}) {
+        queue.put(item);
+    }
+    const auto even = [](const int& item) { return item % 2 == 0; };
+
+    EXPECT_EQ(queue.get_preferring(even, 3, 10), 4) << "the first even one, past 1 and 3";
+    EXPECT_EQ(queue.get_preferring(even, 1, 10), 1) << "none within 1: the front";
+    EXPECT_EQ(queue.get(), 3) << "the others keep their order";
+    EXPECT_EQ(queue.size(), 2U);
+}
+
+TEST(WorkQueue, GetPreferringPassesTheFrontItemOverAtMostMaxPassesTimesInARow) {
+    WorkQueue<int> queue;
+    queue.put(1); // never preferred
+    for (int item = 2; item <= 20; item += 2) {
+        queue.put(item);
+    }
+    const auto even = [](const int& item) { return item % 2 == 0; };
+
+    EXPECT_EQ(queue.get_preferring(even, 64, 3), 2);
+    EXPECT_EQ(queue.get_preferring(even, 64, 3), 4);
+    EXPECT_EQ(queue.get_preferring(even, 64, 3), 6);
+    EXPECT_EQ(queue.get_preferring(even, 64, 3), 1) << "passed over 3 times: taken now";
+    EXPECT_EQ(queue.get_preferring(even, 64, 3), 8);
+}
+
+TEST(WorkQueue, GetPreferringKeepsTheAccountingAndEndsWithNulloptOnceClosedAndDrained) {
+    WorkQueue<int> queue(4);
+    queue.put(1);
+    queue.put(2);
+    queue.close();
+    const auto two = [](const int& item) { return item == 2; };
+
+    EXPECT_EQ(queue.get_preferring(two, 4, 4), 2);
+    EXPECT_EQ(queue.get_preferring(two, 4, 4), 1);
+    EXPECT_EQ(queue.get_preferring(two, 4, 4), std::nullopt);
+    EXPECT_EQ(queue.unfinished_tasks(), 2U) << "only task_done() finishes them";
+    queue.task_done();
+    queue.task_done();
+    queue.join(); // returns: every put has had its task_done
+}
+
 TEST(WorkQueue, ManyProducersAndConsumersReceiveEveryItemExactlyOnce) {
     constexpr int k_producers = 8;
     constexpr int k_consumers = 8;
