@@ -73,7 +73,8 @@ protected:
 
     // The report's entry for list line `line`.
     json entry_of_line(std::size_t line) const {
-        for (const json& file : report()["files"]) {
+        const json whole = report(); // kept: a loop over report()["files"] would dangle
+        for (const json& file : whole["files"]) {
             if (file["line"] == line) {
                 return file;
             }
