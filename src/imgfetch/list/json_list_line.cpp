@@ -51,7 +51,10 @@ std::string read_headers(const json& object, std::vector<std::string>& out) {
         if (std::string problem = header_problem(name, text); !problem.empty()) {
             return problem;
         }
-        out.push_back(text.empty() ? name + ":" : name + ": " + text);
+        std::string header = name; // "Name:" alone when the value is empty (as in --header)
+        header += text.empty() ? ":" : ": ";
+        header += text;
+        out.push_back(std::move(header));
     }
     return {};
 }
