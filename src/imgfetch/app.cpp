@@ -30,7 +30,7 @@ namespace imgfetch {
 
 int run(const Options& options, std::stop_token stop, StatusLine* console) {
     // 1. Setup that may fail fatally (exit 2 or 3) happens before any download starts.
-    ListInputs lists(options.input.lists, stop);
+    ListInputs lists(options.input.lists, stop, options.input.list_format);
     // --report, --timeline, --failed-list: checked writable now.
     RunOutputs outputs(options.outputs);
     const OutputDir dir(options.outputs.output_dir, temporary_owner_tag(options.input.shard));

@@ -36,7 +36,7 @@ TEST(ManPage, DocumentsEveryOptionOfHelp) {
     ASSERT_FALSE(page.empty()) << "cannot read " << IMGFETCH_MAN_PAGE;
 
     // Option lines of --help: "  -o,--output DIR   ..." or "  --sequential   ...".
-    const std::regex option_line(R"(^\s+((?:-[A-Za-z],)?--[a-z][a-z-]*))");
+    const std::regex option_line(R"(^\s+((?:-[A-Za-z],)?--[a-z][a-z0-9-]*))");
     std::vector<std::string> options;
     std::istringstream lines(help.out);
     for (std::string line; std::getline(lines, line);) {

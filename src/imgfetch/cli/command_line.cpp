@@ -64,6 +64,38 @@ void add_input_options(CLI::App& app, InputOptions& input, Pending& pending) {
         ->option_text("N");
 }
 
+// Lists with columns: the format, and which columns of a CSV or TSV list matter.
+void add_list_format_options(CLI::App& app, ListFormat& format) {
+    const std::map<std::string, InputFormat> formats{{"auto", InputFormat::auto_detect},
+                                                     {"text", InputFormat::text},
+                                                     {"csv", InputFormat::csv},
+                                                     {"tsv", InputFormat::tsv},
+                                                     {"jsonl", InputFormat::jsonl}};
+    app.add_option("--input-format", format.format,
+                   "How the lists are written: text (URL [NAME] per line), csv or tsv (a header "
+                   "row, RFC 4180 quoting), jsonl (an object per line); auto goes by the "
+                   "extension .csv .tsv .jsonl .ndjson, else text; stdin is text (default: auto)")
+        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+        ->option_text("FORMAT");
+    const auto not_empty = [](const std::string& name) {
+        return name.empty() ? std::string("a column name cannot be empty") : std::string();
+    };
+    app.add_option("--url-column", format.url_column,
+                   "CSV/TSV: the header of the column with the URLs (default: url)")
+        ->check(not_empty)
+        ->option_text("NAME");
+    app.add_option("--name-column", format.name_column,
+                   "CSV/TSV: the column with each file's name, sanitized and made unique like a "
+                   "text list's NAME (default: names from the URLs)")
+        ->check(not_empty)
+        ->option_text("NAME");
+    app.add_option("--sha256-column", format.sha256_column,
+                   "CSV/TSV: the column with each file's expected SHA-256 (64 hex digits; empty "
+                   "cell: none); a mismatch fails the URL and saves nothing")
+        ->check(not_empty)
+        ->option_text("NAME");
+}
+
 void add_politeness_options(CLI::App& app, PolitenessOptions& politeness) {
     app.add_option("-j,--jobs", politeness.jobs,
                    "Number of worker threads, 1..512 (default: 8); fewer when the "
@@ -294,6 +326,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
     CLI::App app{"", "imgfetch"};
     set_up_help(app);
     add_input_options(app, options.input, pending);
+    add_list_format_options(app, options.input.list_format);
     add_politeness_options(app, options.politeness);
     add_timing_options(app, options.transfer);
     add_body_options(app, options.transfer, pending);

@@ -26,6 +26,7 @@ constexpr const char* k_footer = R"(Examples:
   imgfetch urls.txt --existing update     re-fetch only what changed (conditional GET)
   imgfetch urls.txt --failed-list retry.txt; imgfetch retry.txt
   imgfetch urls.txt --shard 0/4           the first of 4 independent slices of the list
+  imgfetch images.csv --name-column file --sha256-column sha256   a CSV list with a header
 
 Configuration: every option above can also come from an environment variable named
 IMGFETCH_ plus the long option in capitals with '_' for '-' (IMGFETCH_JOBS=16,
@@ -43,21 +44,51 @@ Exit codes:
 
 // --help lists the options in this order, whatever order the groups register them in
 // (command_line.cpp): the order a reader learns them in. An option missing here comes last.
-constexpr std::array<std::string_view, 41> k_help_order{
-    "help",          "version",        "LIST",
-    "output",        "jobs",           "sequential",
-    "any-type",      "quiet",          "verbose",
-    "log-file",      "report",         "connect-timeout",
-    "stall-timeout", "timeout",        "retries",
-    "retry-delay",   "retry-max-wait", "max-size",
-    "cacert",        "insecure",       "content-disposition",
-    "existing",      "failed-list",    "checksum",
-    "no-progress",   "timeline",       "per-host",
-    "limit-rate",    "header",         "user-agent",
-    "referer",       "user",           "netrc",
-    "netrc-file",    "cookies",        "save-cookies",
-    "proxy",         "noproxy",        "shard",
-    "shards",        "config"};
+constexpr std::array<std::string_view, 45> k_help_order{"help",
+                                                        "version",
+                                                        "LIST",
+                                                        "input-format",
+                                                        "url-column",
+                                                        "name-column",
+                                                        "sha256-column",
+                                                        "output",
+                                                        "jobs",
+                                                        "sequential",
+                                                        "any-type",
+                                                        "quiet",
+                                                        "verbose",
+                                                        "log-file",
+                                                        "report",
+                                                        "connect-timeout",
+                                                        "stall-timeout",
+                                                        "timeout",
+                                                        "retries",
+                                                        "retry-delay",
+                                                        "retry-max-wait",
+                                                        "max-size",
+                                                        "cacert",
+                                                        "insecure",
+                                                        "content-disposition",
+                                                        "existing",
+                                                        "failed-list",
+                                                        "checksum",
+                                                        "no-progress",
+                                                        "timeline",
+                                                        "per-host",
+                                                        "limit-rate",
+                                                        "header",
+                                                        "user-agent",
+                                                        "referer",
+                                                        "user",
+                                                        "netrc",
+                                                        "netrc-file",
+                                                        "cookies",
+                                                        "save-cookies",
+                                                        "proxy",
+                                                        "noproxy",
+                                                        "shard",
+                                                        "shards",
+                                                        "config"};
 
 std::size_t help_rank(const CLI::Option* option) {
     const auto& names = option->get_lnames();

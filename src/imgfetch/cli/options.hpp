@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "imgfetch/list/list_format.hpp"
 #include "imgfetch/list/shard.hpp"
 
 namespace imgfetch {
@@ -23,8 +24,11 @@ enum class ExistingPolicy {
 // Where the URLs come from.
 struct InputOptions {
     std::vector<std::string> lists; // URL list files in order; "-" is standard input
-    std::optional<Shard> shard;     // keep only this shard's URLs
-    std::string config_file;        // the --config file that was read, if any
+    // --input-format, --url-column, --name-column, --sha256-column. Their defaults (auto,
+    // "url", none, none) are ListFormat's own, so a list read in-process reads the same.
+    ListFormat list_format;
+    std::optional<Shard> shard; // keep only this shard's URLs
+    std::string config_file;    // the --config file that was read, if any
 };
 
 // How each download behaves; download_link() reads this (DownloadContext::settings).

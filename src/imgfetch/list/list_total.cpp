@@ -102,7 +102,8 @@ ListTotal::ListTotal(const ListInputs& lists, const std::optional<Shard>& shard,
                      ProgressCounters& counters, std::stop_token run_stop) {
     const auto& inputs = lists.inputs();
     const bool countable = std::all_of(inputs.begin(), inputs.end(), [](const auto& input) {
-        return input.regular_from.has_value();
+        // Only text lists: a CSV row may span lines, and a header row is no task.
+        return input.regular_from.has_value() && input.format == InputFormat::text;
     });
     if (!countable) {
         return;

@@ -36,7 +36,8 @@ namespace {
 
 } // namespace
 
-ListInputs::ListInputs(const std::vector<std::string>& paths, std::stop_token stop) {
+ListInputs::ListInputs(const std::vector<std::string>& paths, std::stop_token stop,
+                       const ListFormat& format) {
     for (const std::string& path : paths) {
         const bool is_stdin = path == "-";
         const std::string name = is_stdin ? "<stdin>" : path;
@@ -73,7 +74,10 @@ ListInputs::ListInputs(const std::vector<std::string>& paths, std::stop_token st
         auto& source =
             m_sources.emplace_back(std::make_unique<InterruptibleInput>(fd, !is_stdin, stop));
         auto& stream = m_streams.emplace_back(std::make_unique<std::istream>(source.get()));
-        m_inputs.push_back({name, stream.get(), source.get(), fd, regular_from});
+        const InputFormat resolved = resolve_input_format(format.format, path);
+        auto& lines = m_lines.emplace_back(open_list_lines(*stream, resolved, format, name));
+        m_inputs.push_back(
+            {name, stream.get(), source.get(), fd, regular_from, resolved, lines.get()});
     }
 }
 
@@ -122,7 +126,8 @@ public:
         }
         progress_task_added(m_progress); // before the emit: a task is read before it is done
         m_emit(Task{seq, line.number, entry.url, std::move(reserved.name), reserved.needs_extension,
-                    entry.parsed.host, entry.parsed.normalized});
+                    entry.parsed.host, entry.parsed.normalized, entry.referer, entry.headers,
+                    entry.expected_sha256});
         ++m_stats.tasks;
     }
 
@@ -188,9 +193,8 @@ ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultS
                            const std::optional<Shard>& shard, ProgressCounters* progress) {
     TaskMaker maker(names, sink, emit, shard, progress);
     for (const ListInputs::Input& input : lists.inputs()) {
-        ListReader reader(*input.stream);
         ListReader::Line line;
-        while (!stop.stop_requested() && reader.next(line)) {
+        while (!stop.stop_requested() && input.lines->next(line)) {
             maker.take(input.display_name, line);
         }
         if (input.source->failed() || input.stream->bad()) {

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "imgfetch/list/interruptible_input.hpp"
+#include "imgfetch/list/list_format.hpp"
+#include "imgfetch/list/list_lines.hpp"
 #include "imgfetch/list/shard.hpp"
 #include "imgfetch/list/task.hpp"
 #include "imgfetch/report/result_sink.hpp"
@@ -27,8 +29,11 @@ public:
     // `paths` in order; "-" is standard input. Throws SetupError naming a list that cannot be
     // opened, is a directory, or is a regular file whose first read fails. FIFOs are opened
     // without blocking. Reading ends early (as end of input) once `stop` is requested, even on
-    // an idle pipe.
-    explicit ListInputs(const std::vector<std::string>& paths, std::stop_token stop = {});
+    // an idle pipe. Each list is read in `format` (its extension decides under auto_detect);
+    // a CSV or TSV list's header row is read here, and one without the columns `format`
+    // names is a SetupError too.
+    explicit ListInputs(const std::vector<std::string>& paths, std::stop_token stop = {},
+                        const ListFormat& format = {});
     ~ListInputs();
 
     struct Input {
@@ -40,12 +45,15 @@ public:
         // input), so it can be read ahead with pread() without moving `stream`. Nothing for
         // pipes, FIFOs and terminals, which can be read only once.
         std::optional<off_t> regular_from;
+        InputFormat format; // resolved: never auto_detect
+        ListLines* lines;   // reads `stream` in `format`; owned by the ListInputs
     };
     const std::vector<Input>& inputs() const { return m_inputs; }
 
 private:
     std::vector<std::unique_ptr<InterruptibleInput>> m_sources;
     std::vector<std::unique_ptr<std::istream>> m_streams;
+    std::vector<std::unique_ptr<ListLines>> m_lines; // after m_streams: they read them
     std::vector<Input> m_inputs;
 };
 

@@ -127,11 +127,19 @@ ParsedLine parse_list_line(std::string_view line) {
     const std::string_view url = line.substr(0, separator);
     const std::string_view name =
         separator == std::string_view::npos ? std::string_view{} : trim(line.substr(separator));
+    return make_list_entry(url, name);
+}
+
+ParsedLine make_list_entry(std::string_view url, std::string_view name) {
     std::optional<ParsedUrl> parsed = parse_http_url(url);
     if (!parsed) {
         return BadLine{"not an http(s) URL: " + shown_url(url)};
     }
-    return ListEntry{std::string(url), std::string(name), std::move(*parsed)};
+    ListEntry entry;
+    entry.url = url;
+    entry.name = name;
+    entry.parsed = std::move(*parsed);
+    return entry;
 }
 
 ListReader::ListReader(std::istream& in, std::size_t max_line_bytes)

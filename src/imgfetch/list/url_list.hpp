@@ -6,16 +6,21 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "imgfetch/list/url.hpp"
 
 namespace imgfetch {
 
-// One usable line of a URL list: "URL" or "URL NAME".
+// One usable line of a URL list: "URL" or "URL NAME", or a row of a list with columns.
 struct ListEntry {
     std::string url;
     std::string name;   // empty when the line gave none
     ParsedUrl parsed{}; // `url` as libcurl's parser read it, once
+    // Only from lists with columns (list_rows.hpp); empty: none given.
+    std::string referer{};              // free of CR, LF and NUL
+    std::vector<std::string> headers{}; // "Name: value", a token name, free of CR, LF and NUL
+    std::string expected_sha256{};      // 64 lower-case hex digits
 };
 
 // A line that carries nothing: blank or a '#' comment.
@@ -31,6 +36,10 @@ using ParsedLine = std::variant<BlankLine, ListEntry, BadLine>;
 
 // Pure: parses the text of one line (no line terminator; a trailing '\r' is tolerated).
 ParsedLine parse_list_line(std::string_view line);
+
+// Pure: a ListEntry for `url` and `name` when `url` is an http(s) URL (parse_http_url), else
+// the BadLine a text list reports for it (the URL shown shortened, credentials redacted).
+ParsedLine make_list_entry(std::string_view url, std::string_view name);
 
 // Pure and cheap (no URL parsing): true exactly when parse_list_line(line) is a BlankLine.
 bool is_blank_list_line(std::string_view line);

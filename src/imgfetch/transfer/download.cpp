@@ -137,9 +137,17 @@ void commit(PerTransfer& transfer, TransferResult& result) {
         result.error = std::move(*refused);
         return;
     }
+    std::optional<std::string> digest = transfer.body.hex_digest();
+    const std::string& expected = transfer.task.expected_sha256;
+    if (!expected.empty() && digest != expected) {
+        // The temporary goes with `transfer`: nothing reaches a final name.
+        result.error =
+            "checksum mismatch (expected " + expected + ", got " + digest.value_or("") + ")";
+        return;
+    }
     const std::string final_name = final_name_of(transfer);
     stamp_file(transfer, final_name);
-    result.sha256 = transfer.body.hex_digest();
+    result.sha256 = std::move(digest);
     transfer.body.file().commit(final_name);
     remove_replaced_file(transfer.ctx.dir, transfer.task, transfer.existing, final_name,
                          transfer.body.extension());

@@ -17,11 +17,12 @@ bool is_success(long http_status) {
     return http_status >= 200 && http_status < 300;
 }
 
-BodySinkLimits limits_of(const TransferOptions& settings) {
+BodySinkLimits limits_of(const TransferOptions& settings, const Task& task) {
     BodySinkLimits limits;
     limits.max_size = settings.max_size;
     limits.any_type = settings.any_type;
-    limits.sha256 = settings.checksum_sha256;
+    // An expected hash from the list is checked even without --checksum.
+    limits.sha256 = settings.checksum_sha256 || !task.expected_sha256.empty();
     return limits;
 }
 
@@ -30,7 +31,7 @@ BodySinkLimits limits_of(const TransferOptions& settings) {
 PerTransfer::PerTransfer(const Task& task_, const DownloadContext& ctx_,
                          CurlSession::Handle& handle_)
     : task(task_), ctx(ctx_), handle(handle_), easy(handle_.easy), response(handle_.easy),
-      body(ctx_.dir, limits_of(ctx_.settings), handle_.write_buffer,
+      body(ctx_.dir, limits_of(ctx_.settings, task_), handle_.write_buffer,
            [this] { return response.media_type(); }),
       stall(std::chrono::seconds(ctx_.settings.stall_timeout_s), StallWatch::Clock::now()),
       pacer(ctx_.settings.limit_rate) {}
