@@ -43,9 +43,14 @@ bool PerTransfer::on_body(std::string_view piece) {
     }
     pacer.pace(piece.size(), ctx.stop);
     // The status is read per call: bodies of redirects or errors must never reach a file.
-    if (!is_success(response.status())) {
+    if (const long status = response.status(); !is_success(status)) {
         discarded += piece.size();
-        error_body_cut = discarded > k_max_discarded_bytes;
+        // An error's body is cut after 64 KiB. A redirect's is read to its end, up to
+        // --max-size: redirect_follow needs the hop to complete to follow it.
+        const bool redirect = status >= 300 && status < 400;
+        const std::uint64_t max_size = ctx.settings.max_size;
+        error_body_cut =
+            redirect ? max_size != 0 && discarded > max_size : discarded > k_max_discarded_bytes;
         return !error_body_cut;
     }
     if (std::optional<std::string> refused = body.take(piece)) {

@@ -129,6 +129,7 @@ CURLcode perform_hop(PerTransfer& transfer, const std::string& url) {
     curl_easy_setopt(easy, CURLOPT_REFERER, referer ? referer->c_str() : nullptr);
     set_credentials(easy, transfer.ctx.settings, listed);
     transfer.discarded = 0; // the error-body limit is per response
+    transfer.error_body_cut = false;
     const CURLcode code = curl_easy_perform(easy);
     // Nothing of this hop's may be read after it: the list goes with this scope.
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.request_headers.get());

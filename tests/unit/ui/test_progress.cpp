@@ -12,9 +12,12 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -468,9 +471,10 @@ protected:
     void SetUp() override {
         // Slow images, so the run lasts long enough for several frames (about 1.5 s with -j 4).
         server.server().Get(R"(/slow/(\d+)\.png)",
-                            [](const httplib::Request& req, httplib::Response& res) {
+                            [this](const httplib::Request& req, httplib::Response& res) {
                                 std::this_thread::sleep_for(150ms); // a slow server, not a sync
                                 res.set_content(fake_png(std::stoul(req.matches[1])), "image/png");
+                                count_served();
                             });
         server.server().Get("/missing.png", [](const httplib::Request&, httplib::Response& res) {
             std::this_thread::sleep_for(150ms);
@@ -498,6 +502,25 @@ protected:
         return file.string();
     }
     std::string out() const { return (temp / "out").string(); }
+
+    // Blocks until the server has answered `count` slow images, or a minute has passed.
+    void wait_until_served(int count) {
+        std::unique_lock lock(served_mutex);
+        served_changed.wait_for(lock, std::chrono::minutes(1), [&] { return served >= count; });
+    }
+
+    void count_served() {
+        {
+            const std::lock_guard lock(served_mutex);
+            ++served;
+        }
+        served_changed.notify_all();
+    }
+
+    // Before the server: its threads count into them until it stops.
+    std::mutex served_mutex; // guards served
+    std::condition_variable served_changed;
+    int served = 0; // slow images answered so far (server threads write)
 
     TestServer server;
     TempDir temp;
@@ -560,19 +583,20 @@ TEST_F(ProgressOnTerminal, SequentialRunsKnowTheTotalOfAFileToo) {
 // its own in case none came (so the writer's open() returns).
 class FifoFeeder {
 public:
-    FifoFeeder(std::filesystem::path path, std::string text)
-        : m_path(std::move(path)), m_thread([this, text = std::move(text)] {
+    // Writes `first`, runs `between` (the FIFO stays open, so the list is not read to its
+    // end yet), then writes `second` and closes the FIFO.
+    FifoFeeder(std::filesystem::path path, std::string first, std::function<void()> between,
+               std::string second)
+        : m_path(std::move(path)),
+          m_thread([this, first = std::move(first), between = std::move(between),
+                    second = std::move(second)] {
               const int fd = ::open(m_path.c_str(), O_WRONLY | O_CLOEXEC); // waits for a reader
               if (fd < 0) {
                   return;
               }
-              std::string_view rest = text; // smaller than a pipe's buffer: never blocks
-              while (!rest.empty()) {
-                  const ssize_t n = ::write(fd, rest.data(), rest.size());
-                  if (n <= 0) {
-                      break; // the reader is gone
-                  }
-                  rest.remove_prefix(static_cast<std::size_t>(n));
+              if (write_all(fd, first)) {
+                  between();
+                  write_all(fd, second);
               }
               ::close(fd);
           }) {}
@@ -587,6 +611,18 @@ public:
     FifoFeeder& operator=(const FifoFeeder&) = delete;
 
 private:
+    // False when the reader is gone. Each text is smaller than a pipe's buffer: never blocks.
+    static bool write_all(int fd, std::string_view rest) {
+        while (!rest.empty()) {
+            const ssize_t n = ::write(fd, rest.data(), rest.size());
+            if (n <= 0) {
+                return false;
+            }
+            rest.remove_prefix(static_cast<std::size_t>(n));
+        }
+        return true;
+    }
+
     const std::filesystem::path m_path;
     std::jthread m_thread; // last: starts once m_path exists
 };
@@ -609,7 +645,15 @@ TEST_F(ProgressOnTerminal, StandardInputFromAFileKnowsTheTotalToo) {
 TEST_F(ProgressOnTerminal, AListFromAFifoShowsAGrowingTotalUntilItIsRead) {
     const auto fifo = temp / "urls.fifo";
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-    const FifoFeeder feeder(fifo, test::read_file(list()));
+    // Half the list, then the rest only once several images were served: frames are drawn
+    // while the FIFO is open and its end unknown, whatever the pool's queue would hold.
+    const std::string text = test::read_file(list());
+    std::size_t half = 0;
+    for (int line = 0; line < 20; ++line) {
+        half = text.find('\n', half) + 1;
+    }
+    const FifoFeeder feeder(
+        fifo, text.substr(0, half), [this] { wait_until_served(8); }, text.substr(half));
 
     const PtyRun run = run_on_pty({fifo.string(), "-j", "4", "--retries", "0", "-o", out()},
                                   temp.path(), k_columns);
