@@ -16,6 +16,7 @@
 #include "support/sha256.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/text.hpp"
 
 namespace imgfetch {
 namespace {
@@ -30,9 +31,7 @@ using test::sha256_hex;
 using test::TempDir;
 using test::TestServer;
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 std::string crlf_lines(const std::vector<std::string>& lines) {
     std::string text;

@@ -28,6 +28,7 @@
 #include "support/forward_proxy.hpp"
 #include "support/images.hpp"
 #include "support/loopback_daemon.hpp"
+#include "support/proxies_under_test.hpp"
 #include "support/run_options.hpp"
 #include "support/run_process.hpp"
 #include "support/squid_proxy.hpp"
@@ -47,13 +48,10 @@ using test::ScopedProxyEnvironment;
 using test::SelfSignedCertificate;
 using test::TempDir;
 
-// One of the proxies every test runs against.
-using ProxyUnderTest = test::DaemonUnderTest<ForwardProxy>;
-
-const ProxyUnderTest k_squid{"squid", "IMGFETCH_SQUID", "IMGFETCH_SKIP_SQUID_TESTS",
-                             test::start_squid};
-const ProxyUnderTest k_tinyproxy{"tinyproxy", "IMGFETCH_TINYPROXY", "IMGFETCH_SKIP_TINYPROXY_TESTS",
-                                 test::start_tinyproxy};
+// One of the proxies every test runs against (support/proxies_under_test.hpp).
+using test::k_squid;
+using test::k_tinyproxy;
+using test::ProxyUnderTest;
 
 // What an origin server got: the path and the Via header ("" when there was none), which a
 // proxy adds to the requests it forwards. Thread-safe: the server's threads record, the test

@@ -21,6 +21,7 @@
 #include "support/forward_proxy.hpp"
 #include "support/images.hpp"
 #include "support/loopback_daemon.hpp"
+#include "support/proxies_under_test.hpp"
 #include "support/run_process.hpp"
 #include "support/squid_proxy.hpp"
 #include "support/temp_dir.hpp"
@@ -35,12 +36,10 @@ using test::ForwardProxy;
 using test::ProxyRequest;
 using test::read_file;
 
-using ProxyUnderTest = test::DaemonUnderTest<ForwardProxy>;
+using test::k_squid;
+using test::k_tinyproxy;
+using test::ProxyUnderTest;
 
-const ProxyUnderTest k_squid{"squid", "IMGFETCH_SQUID", "IMGFETCH_SKIP_SQUID_TESTS",
-                             test::start_squid};
-const ProxyUnderTest k_tinyproxy{"tinyproxy", "IMGFETCH_TINYPROXY", "IMGFETCH_SKIP_TINYPROXY_TESTS",
-                                 test::start_tinyproxy};
 const ProxyUnderTest k_danted{"danted", "IMGFETCH_DANTED", "IMGFETCH_SKIP_DANTED_TESTS",
                               test::start_danted};
 

@@ -14,6 +14,7 @@
 #include "support/run_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_server.hpp"
+#include "support/text.hpp"
 
 namespace imgfetch {
 namespace {
@@ -23,9 +24,7 @@ using test::run_imgfetch;
 using test::TempDir;
 using test::TestServer;
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using test::contains;
 
 // What the other host was sent. Written by its server threads, read by the test thread after
 // imgfetch exited: one mutex guards `headers`.

@@ -190,16 +190,16 @@ TEST(JsonListLine, BadLinesSayWhy) {
 
 // --- produce_tasks over lists with columns ---------------------------------------------------
 
-struct Produced {
+struct ProducedRows {
     std::vector<Task> tasks;
     std::vector<TransferResult> immediate;
 };
 
-Produced produce(const std::string& path, const ListFormat& format = {}) {
+ProducedRows produce_rows(const std::string& path, const ListFormat& format = {}) {
     const ListInputs lists({path}, {}, format);
     ResultSink sink(true);
     NameRegistry names;
-    Produced out;
+    ProducedRows out;
     produce_tasks(lists, names, sink, [&](Task task) { out.tasks.push_back(std::move(task)); });
     out.immediate = sink.take_records();
     return out;
@@ -219,7 +219,7 @@ TEST(ProduceTasksWithColumns, ACsvListGivesTasksAndReportsABadRowInTheMiddleByIt
     format.name_column = "file";
     format.sha256_column = "sha";
 
-    const Produced p = produce((temp / "l.csv").string(), format);
+    const ProducedRows p = produce_rows((temp / "l.csv").string(), format);
 
     ASSERT_EQ(p.tasks.size(), 3U);
     EXPECT_EQ(p.tasks[0].line, 2U);
@@ -245,7 +245,7 @@ TEST(ProduceTasksWithColumns, NamesFromAColumnAreMadeUniqueLikeAnyOther) {
     test::write_file(temp / "l.tsv", "name\turl\nx.jpg\thttp://h/1\nx.jpg\thttp://h/2\n");
     ListFormat format;
     format.name_column = "name";
-    const Produced p = produce((temp / "l.tsv").string(), format);
+    const ProducedRows p = produce_rows((temp / "l.tsv").string(), format);
     ASSERT_EQ(p.tasks.size(), 2U);
     EXPECT_EQ(p.tasks[0].file_name, "x.jpg");
     EXPECT_EQ(p.tasks[1].file_name, "x-2.jpg");
@@ -260,7 +260,7 @@ TEST(ProduceTasksWithColumns, AJsonLinesListFillsTheTasksRequestDetails) {
         "\n"
         "{\"url\":\"http://h/b.jpg\",\"name\":\"b.png\",\"sha256\":\"" +
             k_hash + "\"}\n");
-    const Produced p = produce((temp / "l.jsonl").string());
+    const ProducedRows p = produce_rows((temp / "l.jsonl").string());
     ASSERT_EQ(p.tasks.size(), 2U);
     EXPECT_EQ(p.tasks[0].referer, "http://h/");
     EXPECT_EQ(p.tasks[0].headers, (std::vector<std::string>{"X-A: 1"}));
@@ -282,7 +282,7 @@ TEST(ProduceTasksWithColumns, AHeaderWithoutTheUrlColumnStopsTheRunBeforeAnyDown
 TEST(ProduceTasksWithColumns, AnEmptyCsvListHasNoTasksAndNoError) {
     TempDir temp;
     test::write_file(temp / "l.csv", "");
-    const Produced p = produce((temp / "l.csv").string());
+    const ProducedRows p = produce_rows((temp / "l.csv").string());
     EXPECT_TRUE(p.tasks.empty());
     EXPECT_TRUE(p.immediate.empty());
 }
@@ -292,7 +292,7 @@ TEST(ProduceTasksWithColumns, TheTextFormatReadsACsvNamedListAsText) {
     test::write_file(temp / "l.csv", "http://h/a.jpg\n");
     ListFormat format;
     format.format = InputFormat::text;
-    const Produced p = produce((temp / "l.csv").string(), format);
+    const ProducedRows p = produce_rows((temp / "l.csv").string(), format);
     ASSERT_EQ(p.tasks.size(), 1U);
     EXPECT_EQ(p.tasks[0].url, "http://h/a.jpg");
 }
