@@ -289,10 +289,10 @@ RunShape run_shape(const TempDir& dir, const std::vector<std::string>& extra) {
     RunShape shape;
     shape.exit_code = result.exit_code;
     std::ifstream in(report);
-    const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (json.is_object()) {
-        shape.jobs = json.value("jobs", 0U);
-        shape.attempts = json["files"][0].value("attempts", 0U);
+    const auto parsed = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object()) {
+        shape.jobs = parsed.value("jobs", 0U);
+        shape.attempts = parsed["files"][0].value("attempts", 0U);
     }
     return shape;
 }

@@ -64,45 +64,45 @@ ResultOrder::Limits small_limits(const TempDir& dir) {
 // The report as the code before streaming wrote it: one nlohmann document, dumped once.
 std::string reference_report(const RunInfo& info, const Summary& summary,
                              const std::vector<TransferResult>& records) {
-    using json = nlohmann::ordered_json;
-    const auto or_null_text = [](const std::string& s) { return s.empty() ? json() : json(s); };
-    json files = json::array();
+    using ojson = nlohmann::ordered_json;
+    const auto or_null_text = [](const std::string& s) { return s.empty() ? ojson() : ojson(s); };
+    ojson files = ojson::array();
     for (const TransferResult& r : records) {
         std::string path = r.path;
         if (r.status == Status::duplicate && r.duplicate_of && *r.duplicate_of < records.size()) {
             path = records[*r.duplicate_of].path;
         }
-        files.push_back(json{{"line", r.line},
-                             {"url", or_null_text(r.url)},
-                             {"path", or_null_text(path)},
-                             {"status", std::string(to_string(r.status))},
-                             {"http_status", r.http_status ? json(*r.http_status) : json()},
-                             {"http_version", or_null_text(r.http_version)},
-                             {"bytes", r.bytes},
-                             {"attempts", r.attempts},
-                             {"worker", r.worker ? json(*r.worker) : json()},
-                             {"start", r.start ? json(*r.start) : json()},
-                             {"end", r.end ? json(*r.end) : json()},
-                             {"error", or_null_text(r.error)},
-                             {"sha256", r.sha256 ? json(*r.sha256) : json()}});
+        files.push_back(ojson{{"line", r.line},
+                              {"url", or_null_text(r.url)},
+                              {"path", or_null_text(path)},
+                              {"status", std::string(to_string(r.status))},
+                              {"http_status", r.http_status ? ojson(*r.http_status) : ojson()},
+                              {"http_version", or_null_text(r.http_version)},
+                              {"bytes", r.bytes},
+                              {"attempts", r.attempts},
+                              {"worker", r.worker ? ojson(*r.worker) : ojson()},
+                              {"start", r.start ? ojson(*r.start) : ojson()},
+                              {"end", r.end ? ojson(*r.end) : ojson()},
+                              {"error", or_null_text(r.error)},
+                              {"sha256", r.sha256 ? ojson(*r.sha256) : ojson()}});
     }
-    const json report{{"version", 1},
-                      {"mode", info.mode},
-                      {"jobs", info.jobs},
-                      {"started", info.started},
-                      {"seconds", info.seconds},
-                      {"summary",
-                       {{"total", summary.total},
-                        {"ok", summary.ok},
-                        {"failed", summary.failed},
-                        {"skipped", summary.skipped},
-                        {"not_modified", summary.not_modified},
-                        {"duplicate", summary.duplicate},
-                        {"bytes", summary.bytes},
-                        {"connections", summary.connections},
-                        {"tls_handshakes", summary.tls_handshakes}}},
-                      {"files", std::move(files)}};
-    return report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    const ojson report{{"version", 1},
+                       {"mode", info.mode},
+                       {"jobs", info.jobs},
+                       {"started", info.started},
+                       {"seconds", info.seconds},
+                       {"summary",
+                        {{"total", summary.total},
+                         {"ok", summary.ok},
+                         {"failed", summary.failed},
+                         {"skipped", summary.skipped},
+                         {"not_modified", summary.not_modified},
+                         {"duplicate", summary.duplicate},
+                         {"bytes", summary.bytes},
+                         {"connections", summary.connections},
+                         {"tls_handshakes", summary.tls_handshakes}}},
+                       {"files", std::move(files)}};
+    return report.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
 }
 
 TEST(ResultOrder, AHeldBackFirstResultKeepsOnlyTheBoundInMemoryAndTheRestComesOutInListOrder) {
