@@ -79,6 +79,11 @@ private:
         case State::ispe:
             return on_ispe(bytes);
         case State::pitm:
+            // Version 0 holds a 16-bit item ID, any other a 32-bit one: a box read as 6 bytes
+            // (its payload is under 8) is too short for the latter.
+            if (bytes[0] != 0 && bytes.size() < 8) {
+                return corrupt("box pitm is too short for its version");
+            }
             m_primary = bytes[0] == 0 ? detail::be16(bytes.subspan(4)) : be32(bytes.subspan(4));
             m_state = State::payload;
             return skip(m_end - position());
