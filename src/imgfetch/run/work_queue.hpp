@@ -51,30 +51,10 @@ public:
         m_not_empty.notify_one();
     }
 
-    // Blocks while empty and open. Returns std::nullopt once closed and drained.
+    // Blocks while empty and open. Returns std::nullopt once closed and drained. Takes the
+    // front item: get_preferring with no preference.
     std::optional<T> get() {
-        std::optional<T> item;
-        bool wake_producers = false;
-        {
-            std::unique_lock lock(m_mutex);
-            m_not_empty.wait(lock, [&] { return m_closed || !m_items.empty(); });
-            if (m_items.empty()) {
-                return std::nullopt; // closed and drained
-            }
-            item.emplace(std::move(m_items.front()));
-            m_items.pop_front();
-            m_front_passes = 0;
-            wake_producers = m_items.size() == m_capacity / 2;
-        }
-        // Producers blocked on a full queue wake once it has drained to half, all at once, and
-        // refill it in one go: woken at every get(), a producer faster than the consumers (the
-        // list reader) slept and woke once per item, two context switches each. No getter
-        // can starve meanwhile: the queue is never empty before it passes the half mark. All
-        // of them, because each refills only its own item. Outside the lock, as in put().
-        if (wake_producers) {
-            m_not_full.notify_all();
-        }
-        return item;
+        return get_preferring([](const T&) { return false; }, 0, 0);
     }
 
     // get() with a preference, for host-affine dispatch: takes the first of the first
@@ -90,7 +70,7 @@ public:
         std::optional<T> item;
         bool wake_producers = false;
         {
-            // Lock scope: the choice and the removal; the notify follows outside, as in get().
+            // Lock scope: the choice and the removal; the notify follows outside.
             std::unique_lock lock(m_mutex);
             m_not_empty.wait(lock, [&] { return m_closed || !m_items.empty(); });
             if (m_items.empty()) {
@@ -112,6 +92,11 @@ public:
             m_items.erase(chosen);
             wake_producers = m_items.size() == m_capacity / 2;
         }
+        // Producers blocked on a full queue wake once it has drained to half, all at once, and
+        // refill it in one go: woken at every get(), a producer faster than the consumers (the
+        // list reader) slept and woke once per item, two context switches each. No getter
+        // can starve meanwhile: the queue is never empty before it passes the half mark. All
+        // of them, because each refills only its own item. Outside the lock, as in put().
         if (wake_producers) {
             m_not_full.notify_all();
         }
