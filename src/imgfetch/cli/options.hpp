@@ -17,6 +17,24 @@ enum class ExistingPolicy {
     update,    // conditional GET: 304 keeps it (not_modified), 200 replaces it
 };
 
+// --verify: check each image's structure while it streams (issue 14), or not.
+enum class VerifyMode { structure, none };
+
+// --dedupe: what to do with a body whose bytes equal an earlier file of the run (--checksum).
+enum class DedupeMode { none, link };
+
+// The image filters (issue 14 part 3): a body that fails one is `filtered`, aborted as soon as
+// its header shows it. 0 / empty = no filter.
+struct ImageFilters {
+    std::uint32_t min_width = 0;
+    std::uint32_t min_height = 0;
+    std::uint64_t min_pixels = 0;
+    std::uint64_t max_pixels = 0;          // a guard against decompression bombs
+    std::uint64_t min_size = 0;            // bytes
+    std::vector<std::string> types;        // keep only these formats (format_name() texts)
+    std::vector<std::string> reject_types; // never keep these
+};
+
 // Every default below is the command line's default, and is written only here: CLI11 binds
 // these fields directly, and each stage reads its group by const reference. A test that
 // wants another value sets that field by name.
@@ -28,7 +46,12 @@ struct InputOptions {
     // "url", none, none) are ListFormat's own, so a list read in-process reads the same.
     ListFormat list_format;
     std::optional<Shard> shard; // keep only this shard's URLs
-    std::string config_file;    // the --config file that was read, if any
+    // Pages to take image URLs from (issue 15): --page URL, repeatable; or a list of page URLs
+    // with --input-format pages.
+    std::vector<std::string> pages;
+    std::uint64_t max_page_size = std::uint64_t{8} << 20; // --max-page-size, bytes of one page
+    bool probe_links = false; // --probe-links: a ranged GET decides whether an <a href> is an image
+    std::string config_file;  // the --config file that was read, if any
 };
 
 // How each download behaves; download_link() reads this (DownloadContext::settings).
@@ -61,6 +84,11 @@ struct TransferOptions {
     std::string save_cookies_file;      // --save-cookies: the jar written here at the end (0600)
     std::string proxy;                  // --proxy URL for every transfer; empty = environment's
     std::optional<std::string> noproxy; // --noproxy LIST; unset = the environment's no_proxy
+    // What the body must be (issue 14).
+    VerifyMode verify = VerifyMode::structure; // --verify structure|none
+    ImageFilters filters;                      // --min-width ... --reject-types
+    std::string reject_hash_file;              // --reject-hash: sha256s of placeholders
+    DedupeMode dedupe = DedupeMode::none;      // --dedupe link
 };
 
 // How hard the run presses on servers: workers, or none, and a cap per host.
@@ -76,6 +104,8 @@ struct OutputOptions {
     std::string report_file;      // JSON report path when not empty
     std::string timeline_file;    // SVG Gantt chart of the run when not empty
     std::string failed_list_file; // write the failed URLs here, in list format, when not empty
+    std::string json_lines_file;  // --json-lines: one JSON line per finished URL; "-" = stdout
+    std::string manifest_file;    // --manifest: sha256sum lines of the files saved
 };
 
 // What the terminal and the log show.

@@ -41,12 +41,20 @@ json file_entry(const TransferResult& r, const std::string& path) {
                 {"http_status", or_null(r.http_status)},
                 {"http_version", or_null(r.http_version)},
                 {"bytes", r.bytes},
+                {"received", r.received},
                 {"attempts", r.attempts},
                 {"worker", or_null(r.worker)},
                 {"start", or_null(r.start)},
                 {"end", or_null(r.end)},
                 {"error", or_null(r.error)},
-                {"sha256", or_null(r.sha256)}};
+                {"sha256", or_null(r.sha256)},
+                {"format", or_null(r.format)},
+                {"width", r.width == 0 ? json(nullptr) : json(r.width)},
+                {"height", r.height == 0 ? json(nullptr) : json(r.height)},
+                {"frames", r.frames == 0 ? json(nullptr) : json(r.frames)},
+                {"reason", or_null(r.reason)},
+                {"effective_url", or_null(r.effective_url)},
+                {"duplicate_of", or_null(r.same_content_as)}};
 }
 
 // Server-controlled bytes may be invalid UTF-8: replace, never emit broken JSON.
@@ -81,10 +89,10 @@ std::string iso8601_now() {
 
 std::string format_summary_line(const Summary& s, const RunInfo& info) {
     const double rate = info.seconds > 0 ? megabytes(s.bytes) / info.seconds : 0.0;
-    return fmt::format("{} ok, {} failed, {} skipped, {} not modified, {} duplicate; "
+    return fmt::format("{} ok, {} failed, {} skipped, {} not modified, {} duplicate, {} filtered; "
                        "{:.2f} MB in {:.2f} s ({:.2f} MB/s), {}",
-                       s.ok, s.failed, s.skipped, s.not_modified, s.duplicate, megabytes(s.bytes),
-                       info.seconds, rate,
+                       s.ok, s.failed, s.skipped, s.not_modified, s.duplicate, s.filtered,
+                       megabytes(s.bytes), info.seconds, rate,
                        info.mode == "sequential"
                            ? std::string("sequential")
                            : fmt::format("{} worker{}", info.jobs, info.jobs == 1 ? "" : "s"));
@@ -209,6 +217,7 @@ JsonReportWriter::Head JsonReportWriter::head(const RunInfo& info, const Summary
                         {"skipped", summary.skipped},
                         {"not_modified", summary.not_modified},
                         {"duplicate", summary.duplicate},
+                        {"filtered", summary.filtered},
                         {"bytes", summary.bytes},
                         {"connections", summary.connections},
                         {"tls_handshakes", summary.tls_handshakes}}},

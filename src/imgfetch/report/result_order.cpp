@@ -20,12 +20,13 @@ constexpr std::size_t k_block_slots = 256;
 
 // A new field must be written and read below, or spilled results would lose it: this fails
 // to compile until encode_result() and decode_result() have been looked at.
-static_assert(sizeof(TransferResult) == 352,
+static_assert(sizeof(TransferResult) == 504,
               "TransferResult changed: update encode_result() and decode_result()");
 
 std::size_t string_bytes(const TransferResult& r) {
     return r.url.size() + r.path.size() + r.http_version.size() + r.error.size() +
-           (r.sha256 ? r.sha256->size() : 0) + r.source_url.size() + r.file_name.size();
+           (r.sha256 ? r.sha256->size() : 0) + r.source_url.size() + r.file_name.size() +
+           r.format.size() + r.reason.size() + r.effective_url.size() + r.same_content_as.size();
 }
 
 class Encoder {
@@ -111,6 +112,7 @@ std::string encode_result(const TransferResult& r) {
     e.optional(r.http_status);
     e.text(r.http_version);
     e.value(r.bytes);
+    e.value(r.received);
     e.value(r.attempts);
     e.value(r.connections);
     e.value(r.tls_handshakes);
@@ -120,6 +122,13 @@ std::string encode_result(const TransferResult& r) {
     e.text(r.error);
     e.optional(r.duplicate_of);
     e.optional(r.sha256);
+    e.text(r.format);
+    e.value(r.width);
+    e.value(r.height);
+    e.value(r.frames);
+    e.text(r.reason);
+    e.text(r.effective_url);
+    e.text(r.same_content_as);
     e.text(r.source_url);
     e.text(r.file_name);
     return e.take();
@@ -142,6 +151,7 @@ TransferResult decode_result(const std::string& bytes) {
     d.optional(r.http_status);
     d.text(r.http_version);
     d.value(r.bytes);
+    d.value(r.received);
     d.value(r.attempts);
     d.value(r.connections);
     d.value(r.tls_handshakes);
@@ -151,6 +161,13 @@ TransferResult decode_result(const std::string& bytes) {
     d.text(r.error);
     d.optional(r.duplicate_of);
     d.optional(r.sha256);
+    d.text(r.format);
+    d.value(r.width);
+    d.value(r.height);
+    d.value(r.frames);
+    d.text(r.reason);
+    d.text(r.effective_url);
+    d.text(r.same_content_as);
     d.text(r.source_url);
     d.text(r.file_name);
     return r;

@@ -33,6 +33,9 @@ void count(Summary& summary, const TransferResult& result) {
     case Status::duplicate:
         ++summary.duplicate;
         break;
+    case Status::filtered:
+        ++summary.filtered;
+        break;
     }
 }
 

@@ -18,6 +18,7 @@ struct Summary {
     std::size_t skipped = 0;
     std::size_t not_modified = 0;
     std::size_t duplicate = 0;
+    std::size_t filtered = 0;
     std::uint64_t bytes = 0;
     std::uint64_t connections = 0;    // new connections the transfers opened (reuse: fewer)
     std::uint64_t tls_handshakes = 0; // those of them over https

@@ -22,11 +22,12 @@ struct StatusStyle {
 };
 
 // Legend order; compact mode also paints in this order, so failures end up on top.
-inline constexpr std::array<StatusStyle, 5> k_timeline_styles{{
+inline constexpr std::array<StatusStyle, 6> k_timeline_styles{{
     {Status::ok, "#2e9d4f"},
     {Status::not_modified, "#1a73e8"},
     {Status::skipped, "#9aa0a6"},
     {Status::duplicate, "#f9ab00"},
+    {Status::filtered, "#a142f4"},
     {Status::failed, "#d93025"},
 }};
 

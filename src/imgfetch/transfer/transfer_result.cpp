@@ -16,6 +16,8 @@ std::string_view to_string(Status status) {
         return "not_modified";
     case Status::duplicate:
         return "duplicate";
+    case Status::filtered:
+        return "filtered";
     }
     return "failed";
 }

@@ -10,7 +10,9 @@
 
 namespace imgfetch {
 
-enum class Status { ok, failed, skipped, not_modified, duplicate };
+// filtered: skipped by an image filter (--min-width, --types, --reject-hash...) after some or all
+// of its body was read; `reason` says which. It counts as success in the exit code.
+enum class Status { ok, failed, skipped, not_modified, duplicate, filtered };
 
 std::string_view to_string(Status status);
 
@@ -40,6 +42,7 @@ struct TransferResult {
     std::optional<long> http_status; // last HTTP status seen
     std::string http_version;        // of that response: "1.0", "1.1", "2", "3"; empty if none
     std::uint64_t bytes = 0;         // body bytes written to the final file
+    std::uint64_t received = 0;      // body bytes received (a filtered or failed body's too)
     unsigned attempts = 0;
     unsigned connections = 0;       // new connections its attempts opened (CURLINFO_NUM_CONNECTS)
     unsigned tls_handshakes = 0;    // those of them for an https URL (full or resumed)
@@ -49,6 +52,16 @@ struct TransferResult {
     std::string error;                       // empty when none
     std::optional<std::size_t> duplicate_of; // seq of the first occurrence
     std::optional<std::string> sha256;       // hex digest of the saved file (--checksum sha256)
+    // What the image check read from the headers (issue 14): format is format_name()'s text
+    // ("png"...), empty when the body's format is not one imgfetch checks; width/height/frames
+    // 0 when unknown.
+    std::string format;
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+    std::uint32_t frames = 0;
+    std::string reason;          // why a result is filtered ("width 120 < --min-width 200")
+    std::string effective_url;   // the URL the last redirect led to (redacted); empty when none
+    std::string same_content_as; // path of an earlier file of this run with identical bytes
 
     // For --failed-list only (not reported): the list line to run again.
     std::string source_url; // the URL as listed, credentials included

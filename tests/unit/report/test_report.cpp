@@ -19,9 +19,10 @@ TEST(SummaryLine, CarriesCountsBytesSecondsRateAndWorkers) {
     s.bytes = 5'000'000;
     const RunInfo info{"pool", 8, "t", 2.0};
 
-    EXPECT_EQ(format_summary_line(s, info), "3 ok, 1 failed, 0 skipped, 0 not modified, "
-                                            "2 duplicate; 5.00 MB in 2.00 s (2.50 MB/s), "
-                                            "8 workers");
+    EXPECT_EQ(format_summary_line(s, info),
+              "3 ok, 1 failed, 0 skipped, 0 not modified, "
+              "2 duplicate, 0 filtered; 5.00 MB in 2.00 s (2.50 MB/s), "
+              "8 workers");
 }
 
 TEST(SummaryLine, NamesSequentialMode) {
@@ -58,7 +59,7 @@ TEST(JsonReport, ADuplicatePointsAtThePathOfItsFirstOccurrence) {
     EXPECT_EQ(parsed["files"][1]["status"], "duplicate");
 }
 
-TEST(JsonReport, FileEntriesKeepTheirKeyOrderWithSha256Last) {
+TEST(JsonReport, FileEntriesKeepTheirKeyOrder) {
     TransferResult saved;
     saved.status = Status::ok;
     saved.sha256 = std::string(64, 'a');
@@ -71,9 +72,12 @@ TEST(JsonReport, FileEntriesKeepTheirKeyOrderWithSha256Last) {
     for (const auto& item : parsed["files"][0].items()) {
         keys.push_back(item.key());
     }
-    EXPECT_EQ(keys, (std::vector<std::string>{"line", "url", "path", "status", "http_status",
-                                              "http_version", "bytes", "attempts", "worker",
-                                              "start", "end", "error", "sha256"}));
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{
+                  "line",   "url",           "path",        "status", "http_status", "http_version",
+                  "bytes",  "received",      "attempts",    "worker", "start",       "end",
+                  "error",  "sha256",        "format",      "width",  "height",      "frames",
+                  "reason", "effective_url", "duplicate_of"}));
     EXPECT_EQ(parsed["files"][0]["sha256"], std::string(64, 'a'));
     EXPECT_TRUE(parsed["files"][1]["sha256"].is_null()) << "null when not computed";
 }

@@ -234,6 +234,7 @@ TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
                                   {"skipped", 0},
                                   {"not_modified", 0},
                                   {"duplicate", 0},
+                                  {"filtered", 0},
                                   {"bytes", fake_png(1).size()},
                                   // one keep-alive connection for both; no https
                                   {"connections", 1},
@@ -258,7 +259,7 @@ TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
          {"url", "path", "http_status", "http_version", "worker", "start", "end", "sha256"}) {
         EXPECT_TRUE(bad[key].is_null()) << key;
     }
-    EXPECT_EQ(bad.size(), 13U);
+    EXPECT_EQ(bad.size(), 21U);
 }
 
 TEST_F(RunTest, ListsAreReadInOrder) {
