@@ -6,8 +6,10 @@
 DIR gets one folder per workload (small/ delay/ slow/ large/), slow/'s files also cut into
 16 parts of 128 KiB each in parts/ (nginx paces /slow/ by sending them one at a time), and a
 SHA-256 manifest per workload in manifests/NAME.sha256 (the `sha256sum -c` format, names in
-list order). Every file starts with a JFIF header (FF D8 FF E0 ...) and ends with FF D9, so
-every tool and imgfetch's content check see a JPEG; the bytes between are pseudo-random.
+list order). Every file is a structurally whole baseline JPEG: SOI, a JFIF APP0 segment, a SOF0
+frame header (640x480, three components), an SOS header, pseudo-random entropy-coded bytes with no
+0xFF among them (so no marker starts inside), and EOI. Every tool sees a JPEG, and imgfetch's
+--verify structure (on by default) passes it; it is never decoded, so the pixels do not matter.
 
 Same seed, same bytes, on any machine: sizes come from Python's seeded Mersenne Twister, and the
 bytes are slices of a seeded random pool (slicing is much faster than drawing 500 MB of fresh
@@ -24,9 +26,15 @@ import sys
 KIB = 1024
 MIB = 1024 * KIB
 
-# The JFIF APP0 segment: SOI, APP0 marker, length 16, "JFIF\0", version 1.1, no density units,
-# 1x1 density, no thumbnail.
-JPEG_HEAD = bytes.fromhex("ffd8ffe000104a46494600010100000100010000")
+# SOI; the JFIF APP0 segment (length 16, "JFIF\0", version 1.1, no density units, 1x1 density,
+# no thumbnail); SOF0 (length 17, 8-bit, 480 rows, 640 columns, 3 components: Y 2x2 sampling
+# table 0, Cb and Cr 1x1 table 1); SOS (length 12, the 3 components, spectral 0..63).
+JPEG_HEAD = bytes.fromhex(
+    "ffd8"
+    "ffe000104a46494600010100000100010000"
+    "ffc000110801e0028003012200021101031101"
+    "ffda000c03010002110311003f00"
+)
 JPEG_TAIL = bytes.fromhex("ffd9")
 
 POOL_SIZE = 16 * MIB
@@ -72,7 +80,8 @@ class Pool:
     """A seeded random pool; file bodies are slices of it at seeded offsets (wrapping)."""
 
     def __init__(self, seed):
-        data = random.Random(seed * 7919 + 1).randbytes(POOL_SIZE)
+        # 0xFF would start a JPEG marker inside the entropy-coded data: none in the pool.
+        data = random.Random(seed * 7919 + 1).randbytes(POOL_SIZE).replace(b"\xff", b"\xfe")
         self.m_data = data + data  # doubled, so any slice up to POOL_SIZE is one copy
         self.m_rng = random.Random(seed * 104729 + 2)
 
