@@ -22,6 +22,7 @@
 #include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/curl_share.hpp"
 #include "imgfetch/transfer/download.hpp"
+#include "imgfetch/transfer/filter_memory.hpp"
 #include "imgfetch/transfer/netrc_file.hpp"
 #include "imgfetch/ui/progress.hpp"
 #include "imgfetch/util/run_clock.hpp"
@@ -61,8 +62,13 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
         bar.emplace(*console, counters);
         list_total.emplace(lists, options.input.shard, counters, stop);
     }
-    const DownloadContext ctx{options.transfer,         dir, clock, stop, &names,
-                              bar ? &counters : nullptr};
+    // What earlier runs' filters turned away (only when a filter is set).
+    std::optional<FilterMemory> filter_memory;
+    if (std::string fingerprint = filter_fingerprint(options.transfer); !fingerprint.empty()) {
+        filter_memory.emplace(dir, options.input.shard, std::move(fingerprint));
+    }
+    DownloadContext ctx{options.transfer, dir, clock, stop, &names, bar ? &counters : nullptr};
+    ctx.filter_memory = filter_memory ? &*filter_memory : nullptr;
     const RunShared shared{lists, names, sink, ctx, curl_share, options.input.shard};
 
     // 2. The pipeline: list -> tasks -> (queue -> workers ->) download -> sink.

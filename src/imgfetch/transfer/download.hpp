@@ -15,6 +15,7 @@ namespace imgfetch {
 
 class CurlSession;
 class CurlShare;
+class FilterMemory;
 class HostBackoff;
 class NameRegistry;
 class OutputDir;
@@ -26,10 +27,11 @@ struct DownloadContext {
     const TransferOptions& settings; // the command line's transfer group, never copied
     const OutputDir& dir;
     const RunClock& clock;
-    std::stop_token stop;                 // requested on SIGINT/SIGTERM: abort, take no new work
-    NameRegistry* names = nullptr;        // for --content-disposition names; may be null
-    ProgressCounters* progress = nullptr; // live counters for the progress bar; may be null
-    HostBackoff* host_backoff = nullptr;  // per-host Retry-After backoff; may be null
+    std::stop_token stop;                  // requested on SIGINT/SIGTERM: abort, take no new work
+    NameRegistry* names = nullptr;         // for --content-disposition names; may be null
+    ProgressCounters* progress = nullptr;  // live counters for the progress bar; may be null
+    HostBackoff* host_backoff = nullptr;   // per-host Retry-After backoff; may be null
+    FilterMemory* filter_memory = nullptr; // URLs earlier runs filtered (thread-safe); may be null
 };
 
 // One attempt's outcome: the result for the report, and what the retry loop needs besides.
@@ -53,6 +55,8 @@ Attempt download_link(CurlSession& session, const Task& task, const DownloadCont
 // jitter, or after the server's Retry-After, capped by retry_max_wait_s. The wait blocks only
 // this caller (one worker) and ends early when ctx.stop is requested. result.attempts counts
 // every attempt; start is the first attempt's start.
+// With ctx.filter_memory, a URL an earlier run with the same filters turned away is filtered
+// again with no request (unless --existing overwrite), and a newly filtered one is remembered.
 // With ctx.host_backoff, every attempt first waits out a backoff of the listed URL's host, and a
 // 429 or 503 with Retry-After backs that whole host off (every worker) for that long.
 TransferResult download_with_retries(CurlSession& session, const Task& task,

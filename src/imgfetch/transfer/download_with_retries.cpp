@@ -6,6 +6,7 @@
 #include "imgfetch/run/host_backoff.hpp"
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/transfer/existing_file.hpp"
+#include "imgfetch/transfer/filter_memory.hpp"
 #include "imgfetch/transfer/retry_policy.hpp"
 #include "imgfetch/util/text_escape.hpp"
 
@@ -43,9 +44,24 @@ bool wait_to_retry(TransferResult& result, const RetryAdvice& advice, unsigned a
     return true;
 }
 
-} // namespace
+// The key a URL is remembered under: the one parse's normalized form (the URL as listed when a
+// task has none).
+const std::string& memory_key(const Task& task) {
+    return task.normalized_url.empty() ? task.url : task.normalized_url;
+}
 
-TransferResult download_with_retries(CurlSession& session, const Task& task,
+// A URL an earlier run with the same filters turned away: filtered again, with no request.
+TransferResult remembered_filtered(const Task& task, const DownloadContext& ctx, unsigned worker,
+                                   const std::string& reason) {
+    TransferResult result = result_for(task, worker);
+    result.status = Status::filtered;
+    result.reason = "filtered in an earlier run: " + reason;
+    result.start = ctx.clock.seconds_since_start();
+    result.end = result.start;
+    return result;
+}
+
+TransferResult attempts_with_retries(CurlSession& session, const Task& task,
                                      const DownloadContext& ctx, unsigned worker) {
     const TransferOptions& settings = ctx.settings;
     // The listed URL's host (parsed once, by the list reader): a backoff it asks for (even
@@ -99,6 +115,23 @@ TransferResult download_with_retries(CurlSession& session, const Task& task,
             return std::move(result);
         }
     }
+}
+
+} // namespace
+
+TransferResult download_with_retries(CurlSession& session, const Task& task,
+                                     const DownloadContext& ctx, unsigned worker) {
+    FilterMemory* const memory = ctx.filter_memory;
+    if (memory != nullptr && ctx.settings.existing != ExistingPolicy::overwrite) {
+        if (std::optional<std::string> reason = memory->recall(memory_key(task))) {
+            return remembered_filtered(task, ctx, worker, *reason);
+        }
+    }
+    TransferResult result = attempts_with_retries(session, task, ctx, worker);
+    if (memory != nullptr && result.status == Status::filtered) {
+        memory->remember(memory_key(task), result.reason);
+    }
+    return result;
 }
 
 } // namespace imgfetch
