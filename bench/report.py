@@ -188,6 +188,12 @@ def target_rows(s, rss_rows):
     best = s.best_other("large", "parallel", "imgfetch")
     if g:
         add("large: wall", fmt_s(g["wall"]) + " s", f"{best['label']} {fmt_s(best['wall'])} s" if best else "—", g["wall"] / best["wall"] if best and g["wall"] else None, 1.0)
+    # Issue 14: the CPU the image structure check (--verify structure, the default) costs.
+    for w, case in (("small", "-j 8"), ("large", "parallel")):
+        g = s.group(w, case, "imgfetch")
+        ref = s.group(w, case, "imgfetch-noverify")
+        if g and ref:
+            add(f"{w} {case}: CPU with --verify structure vs none", fmt_s(g["cpu"]) + " s", f"--verify none {fmt_s(ref['cpu'])} s", g["cpu"] / ref["cpu"] if ref["cpu"] and g["cpu"] else None, 1.05)
     g = s.group("small", "sequential", "imgfetch-seq")
     ref = s.group("small", "sequential", "curl-seq")
     if g:
