@@ -33,7 +33,10 @@ endif()
 # The fuzz build (scripts/fuzz.sh, clang): the whole library carries libFuzzer's coverage
 # instrumentation and ASan+UBSan, so the fuzz targets link imgfetch_core like the tests do.
 if(IMGFETCH_BUILD_FUZZERS AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    # _GLIBCXX_ASSERTIONS: libstdc++'s bounds checks (std::span, operator[]), which catch a read
+    # past a span that still lands inside the same heap block, where ASan sees nothing.
     add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
-                        -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g)
+                        -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
+                        -D_GLIBCXX_ASSERTIONS)
     add_link_options(-fsanitize=address,undefined)
 endif()
