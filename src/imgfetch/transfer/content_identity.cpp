@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -17,6 +16,7 @@
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/transfer/placeholder_hashes.hpp"
 #include "imgfetch/transfer/transfer_result.hpp"
+#include "imgfetch/util/error_text.hpp"
 #include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
@@ -38,7 +38,7 @@ std::string content_identity_random16() {
 
 // Why linking failed, for the debug log; the temporary link is removed again.
 std::string link_failure(const OutputDir& dir, const std::string& temp, const std::string& what) {
-    const std::string text = what + ": " + std::strerror(errno);
+    std::string text = what + ": " + error_text(errno);
     ::unlinkat(dir.fd(), temp.c_str(), 0);
     return text;
 }
@@ -52,7 +52,7 @@ std::string link_to_earlier(const OutputDir& dir, const std::string& earlier,
                             const std::string& final_name, std::uint64_t bytes) {
     const std::string temp = temporary_name(content_identity_random16(), dir.temporary_tag());
     if (::linkat(dir.fd(), earlier.c_str(), dir.fd(), temp.c_str(), 0) != 0) {
-        return std::string("link: ") + std::strerror(errno);
+        return "link: " + error_text(errno);
     }
     struct stat info {};
     if (::fstatat(dir.fd(), temp.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {

@@ -11,9 +11,10 @@ std::optional<SavedFile> ContentRegistry::find(const std::string& digest) const 
     return found->second;
 }
 
-std::optional<SavedFile> ContentRegistry::add_or_find(const std::string& digest, SavedFile file) {
+std::optional<SavedFile> ContentRegistry::add_or_find(const std::string& digest,
+                                                      const SavedFile& file) {
     const std::lock_guard lock(m_mutex);
-    const auto [at, added] = m_files.try_emplace(digest, std::move(file));
+    const auto [at, added] = m_files.try_emplace(digest, file);
     if (added) {
         return std::nullopt;
     }

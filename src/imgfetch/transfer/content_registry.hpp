@@ -28,7 +28,7 @@ public:
     // Registers `file` under `digest` when no file has it yet and returns nothing; else returns
     // the earlier file and leaves it registered. One atomic step: of two racing callers with
     // the same digest exactly one registers.
-    std::optional<SavedFile> add_or_find(const std::string& digest, SavedFile file);
+    std::optional<SavedFile> add_or_find(const std::string& digest, const SavedFile& file);
 
 private:
     mutable std::mutex m_mutex;                         // guards m_files

@@ -1,11 +1,11 @@
 #include "imgfetch/transfer/placeholder_hashes.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "imgfetch/setup_error.hpp"
+#include "imgfetch/util/error_text.hpp"
 #include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
@@ -50,7 +50,7 @@ std::string digest_of_line(std::string_view line, std::size_t number, const std:
 PlaceholderHashes PlaceholderHashes::load(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw SetupError("--reject-hash " + printable(path) + ": " + std::strerror(errno));
+        throw SetupError("--reject-hash " + printable(path) + ": " + error_text(errno));
     }
     std::ostringstream text;
     text << in.rdbuf();
