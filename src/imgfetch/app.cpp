@@ -24,6 +24,7 @@
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/transfer/filter_memory.hpp"
 #include "imgfetch/transfer/netrc_file.hpp"
+#include "imgfetch/transfer/placeholder_hashes.hpp"
 #include "imgfetch/ui/progress.hpp"
 #include "imgfetch/util/run_clock.hpp"
 
@@ -34,6 +35,11 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     ListInputs lists(options.input.lists, stop, options.input.list_format);
     // --report, --timeline, --failed-list: checked writable now.
     RunOutputs outputs(options.outputs);
+    // --reject-hash: read once, immutable while the workers read it.
+    const PlaceholderHashes placeholders =
+        options.transfer.reject_hash_file.empty()
+            ? PlaceholderHashes()
+            : PlaceholderHashes::load(options.transfer.reject_hash_file);
     const OutputDir dir(options.outputs.output_dir, temporary_owner_tag(options.input.shard));
     const DirLock lock(dir, options.input.shard);       // one run per directory, or one per shard
     remove_stale_temporaries(dir, options.input.shard); // a killed run's, now that none can be live
@@ -69,6 +75,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     }
     DownloadContext ctx{options.transfer, dir, clock, stop, &names, bar ? &counters : nullptr};
     ctx.filter_memory = filter_memory ? &*filter_memory : nullptr;
+    ctx.placeholders = placeholders.empty() ? nullptr : &placeholders;
     const RunShared shared{lists, names, sink, ctx, curl_share, options.input.shard};
 
     // 2. The pipeline: list -> tasks -> (queue -> workers ->) download -> sink.

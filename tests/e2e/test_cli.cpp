@@ -106,6 +106,8 @@ TEST_F(Cli, HelpListsTheOptionsInTheirFixedOrder) {
                                             "--existing",
                                             "--failed-list",
                                             "--checksum",
+                                            "--reject-hash",
+                                            "--dedupe",
                                             "--no-progress",
                                             "--timeline",
                                             "--per-host",

@@ -175,6 +175,23 @@ void add_body_options(CLI::App& app, TransferOptions& transfer, Pending& pending
         ->option_text("ALGO");
 }
 
+// Decisions by a body's bytes (issue 14): placeholders to reject, same bytes to link.
+void add_content_options(CLI::App& app, TransferOptions& transfer) {
+    app.add_option("--reject-hash", transfer.reject_hash_file,
+                   "Skip bodies whose SHA-256 is listed in FILE (one per line, '#' comments; "
+                   "sha256sum output works): reported filtered, reason placeholder, not saved")
+        ->check(CLI::ExistingFile)
+        ->option_text("FILE");
+    const std::map<std::string, DedupeMode> dedupe_names{{"none", DedupeMode::none},
+                                                         {"link", DedupeMode::link}};
+    app.add_option("--dedupe", transfer.dedupe,
+                   "A body with the same bytes as an earlier file of the run: none (save the "
+                   "copy) or link (hard-link the earlier file); link turns on --checksum sha256 "
+                   "(default: none)")
+        ->transform(CLI::CheckedTransformer(dedupe_names, CLI::ignore_case))
+        ->option_text("MODE");
+}
+
 // A check whose error text comes from `problem` (empty = fine) and never quotes the value:
 // header values and passwords are secrets.
 CLI::Validator secret_safe_check(std::string (*problem)(std::string_view), const char* what) {
@@ -303,7 +320,9 @@ std::string finish_shard(InputOptions& input, const Pending& pending) {
 
 // The values CLI11 could not store directly. An error text, or empty.
 std::string finish(Options& options, const Pending& pending, bool stdin_is_tty) {
-    options.transfer.checksum_sha256 = pending.checksum == "sha256"; // IsMember gives the spelling
+    // IsMember gives the spelling. --dedupe link needs the digests: it turns the checksum on.
+    options.transfer.checksum_sha256 =
+        pending.checksum == "sha256" || options.transfer.dedupe == DedupeMode::link;
     options.logging.progress = !pending.no_progress;
     if (std::string error = finish_shard(options.input, pending); !error.empty()) {
         return error;
@@ -330,6 +349,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
     add_politeness_options(app, options.politeness);
     add_timing_options(app, options.transfer);
     add_body_options(app, options.transfer, pending);
+    add_content_options(app, options.transfer);
     add_request_options(app, options.transfer);
     add_cookie_and_proxy_options(app, options.transfer);
     add_output_options(app, options.outputs);

@@ -44,7 +44,7 @@ Exit codes:
 
 // --help lists the options in this order, whatever order the groups register them in
 // (command_line.cpp): the order a reader learns them in. An option missing here comes last.
-constexpr std::array<std::string_view, 45> k_help_order{"help",
+constexpr std::array<std::string_view, 47> k_help_order{"help",
                                                         "version",
                                                         "LIST",
                                                         "input-format",
@@ -72,6 +72,8 @@ constexpr std::array<std::string_view, 45> k_help_order{"help",
                                                         "existing",
                                                         "failed-list",
                                                         "checksum",
+                                                        "reject-hash",
+                                                        "dedupe",
                                                         "no-progress",
                                                         "timeline",
                                                         "per-host",

@@ -9,6 +9,7 @@
 #include "imgfetch/run/run_modes.hpp"
 #include "imgfetch/run/work_queue.hpp"
 #include "imgfetch/run/worker_pool.hpp"
+#include "imgfetch/transfer/content_registry.hpp"
 #include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/ui/progress.hpp"
@@ -50,6 +51,12 @@ void run_pool(const RunShared& run, unsigned jobs, unsigned per_host) {
     HostSlots slots(per_host, jobs * k_queue_slots_per_worker, backoff, run.ctx.stop);
     DownloadContext ctx = run.ctx;
     ctx.host_backoff = &backoff;
+    // With --checksum sha256: the run's saved files by digest (duplicate_of, --dedupe link);
+    // owned here, outliving every transfer; its own mutex guards it.
+    ContentRegistry same_content;
+    if (ctx.settings.checksum_sha256) {
+        ctx.same_content = &same_content;
+    }
     WorkerPool pool(jobs, queue, download_handlers(ctx, run.curl_share), run.sink, &slots);
     // On interrupt, closing the queue wakes a main thread blocked in put(); the workers then
     // drain what is queued without downloading it (download_with_retries sees the stop).

@@ -2,6 +2,7 @@
 #include "imgfetch/report/result_sink.hpp"
 #include "imgfetch/run/host_backoff.hpp"
 #include "imgfetch/run/run_modes.hpp"
+#include "imgfetch/transfer/content_registry.hpp"
 #include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/ui/progress.hpp"
@@ -14,6 +15,12 @@ void run_sequential(const RunShared& run) {
     HostBackoff backoff;
     DownloadContext ctx = run.ctx;
     ctx.host_backoff = &backoff;
+    // With --checksum sha256: the run's saved files by digest (duplicate_of, --dedupe link);
+    // owned here, outliving every transfer; its own mutex guards it.
+    ContentRegistry same_content;
+    if (ctx.settings.checksum_sha256) {
+        ctx.same_content = &same_content;
+    }
     produce_tasks(
         run.lists, run.names, run.sink,
         [&](const Task& task) {

@@ -10,6 +10,7 @@
 
 #include "imgfetch/files/output_dir.hpp"
 #include "imgfetch/list/naming.hpp"
+#include "imgfetch/transfer/content_identity.hpp"
 #include "imgfetch/transfer/easy_options.hpp"
 #include "imgfetch/transfer/existing_file.hpp"
 #include "imgfetch/transfer/failure_text.hpp"
@@ -38,9 +39,13 @@ void prepare(PerTransfer& transfer, std::optional<ExistingFile> existing) {
 }
 
 // Perform: the transfer itself, redirects included, with the body streaming into transfer.body.
-CURLcode perform(PerTransfer& transfer) {
+// `effective_url`: where the last redirect led (redacted), empty without one.
+CURLcode perform(PerTransfer& transfer, std::string& effective_url) {
     const ActiveTransfer in_flight(transfer.ctx.progress); // for the progress bar
-    return perform_following_redirects(transfer);
+    std::string final_url;
+    const CURLcode code = perform_following_redirects(transfer, final_url);
+    effective_url = final_url.empty() ? std::string() : redact_credentials(final_url);
+    return code;
 }
 
 // The connections this attempt opened (none when it reused one): libcurl's count for the
@@ -145,10 +150,14 @@ void commit(PerTransfer& transfer, TransferResult& result) {
             "checksum mismatch (expected " + expected + ", got " + digest.value_or("") + ")";
         return;
     }
+    if (reject_placeholder(transfer.ctx, digest, result)) {
+        return; // filtered: the temporary goes with `transfer`
+    }
     const std::string final_name = final_name_of(transfer);
     stamp_file(transfer, final_name);
+    save_by_content(transfer.ctx, transfer.body.file(), final_name, digest, transfer.body.bytes(),
+                    result);
     result.sha256 = std::move(digest);
-    transfer.body.file().commit(final_name);
     remove_replaced_file(transfer.ctx.dir, transfer.task, transfer.existing, final_name,
                          transfer.body.extension());
     result.status = Status::ok;
@@ -172,7 +181,7 @@ Attempt download_link(CurlSession& session, const Task& task, const DownloadCont
         }
         PerTransfer transfer{task, ctx, session.handle()};
         prepare(transfer, std::move(existing));
-        const CURLcode code = perform(transfer);
+        const CURLcode code = perform(transfer, result.effective_url);
         count_connections(transfer.easy, result);
         if (classify(transfer, code, attempt)) {
             commit(transfer, result);

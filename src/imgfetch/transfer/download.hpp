@@ -14,23 +14,31 @@
 namespace imgfetch {
 
 class CurlSession;
+class ContentRegistry;
 class CurlShare;
 class FilterMemory;
 class HostBackoff;
 class NameRegistry;
 class OutputDir;
+class PlaceholderHashes;
 struct ProgressCounters;
 
 // What all downloads of a run share. The references are read-only while workers run, or
-// thread-safe themselves (NameRegistry, CurlShare, the stop token), so no lock is needed here.
+// thread-safe themselves (NameRegistry, ContentRegistry, CurlShare, the stop token), so no lock
+// is needed here.
 struct DownloadContext {
     const TransferOptions& settings; // the command line's transfer group, never copied
     const OutputDir& dir;
     const RunClock& clock;
-    std::stop_token stop;                  // requested on SIGINT/SIGTERM: abort, take no new work
-    NameRegistry* names = nullptr;         // for --content-disposition names; may be null
-    ProgressCounters* progress = nullptr;  // live counters for the progress bar; may be null
-    HostBackoff* host_backoff = nullptr;   // per-host Retry-After backoff; may be null
+    std::stop_token stop;                 // requested on SIGINT/SIGTERM: abort, take no new work
+    NameRegistry* names = nullptr;        // for --content-disposition names; may be null
+    ProgressCounters* progress = nullptr; // live counters for the progress bar; may be null
+    HostBackoff* host_backoff = nullptr;  // per-host Retry-After backoff; may be null
+    // --reject-hash's digests, loaded before the run and immutable; may be null (none).
+    const PlaceholderHashes* placeholders = nullptr;
+    // With --checksum sha256: the run's saved files by digest (duplicate_of, --dedupe link),
+    // owned by the run mode (run_pool, run_sequential); may be null.
+    ContentRegistry* same_content = nullptr;
     FilterMemory* filter_memory = nullptr; // URLs earlier runs filtered (thread-safe); may be null
 };
 

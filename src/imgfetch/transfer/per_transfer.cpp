@@ -21,8 +21,9 @@ BodySinkLimits limits_of(const TransferOptions& settings, const Task& task) {
     BodySinkLimits limits;
     limits.max_size = settings.max_size;
     limits.any_type = settings.any_type;
-    // An expected hash from the list is checked even without --checksum.
-    limits.sha256 = settings.checksum_sha256 || !task.expected_sha256.empty();
+    // An expected hash from the list is checked even without --checksum; --reject-hash needs it.
+    limits.sha256 = settings.checksum_sha256 || !task.expected_sha256.empty() ||
+                    !settings.reject_hash_file.empty();
     return limits;
 }
 

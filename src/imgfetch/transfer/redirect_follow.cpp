@@ -140,7 +140,8 @@ CURLcode perform_hop(PerTransfer& transfer, const std::string& url) {
 
 } // namespace
 
-CURLcode perform_following_redirects(PerTransfer& transfer) {
+CURLcode perform_following_redirects(PerTransfer& transfer, std::string& final_url) {
+    final_url.clear();
     check_task_request(transfer.task);
     const Clock::time_point start = Clock::now();
     std::string url = transfer.task.url;
@@ -164,6 +165,7 @@ CURLcode perform_following_redirects(PerTransfer& transfer) {
             return CURLE_UNSUPPORTED_PROTOCOL;
         }
         url = std::move(*next);
+        final_url = url; // the request about to be made is the latest
     }
 }
 

@@ -4,6 +4,8 @@
 
 #include <curl/curl.h>
 
+#include <string>
+
 namespace imgfetch {
 
 struct PerTransfer;
@@ -20,8 +22,11 @@ struct PerTransfer;
 // --timeout spans every hop. Returns the last perform's code; a redirect beyond the limit is
 // CURLE_TOO_MANY_REDIRECTS, one to another scheme CURLE_UNSUPPORTED_PROTOCOL and a --timeout
 // spent between hops CURLE_OPERATION_TIMEDOUT, each with the handle's error buffer filled in.
+// `final_url` receives the URL of the last request when at least one redirect was followed
+// (as the server's Location resolved it: redact it before showing it), and stays empty when
+// the first request's response was final.
 // Throws std::invalid_argument for a task header or Referer that cannot be sent (the text
 // names the header, never its value). On the transfer's thread; uses its handle exclusively.
-CURLcode perform_following_redirects(PerTransfer& transfer);
+CURLcode perform_following_redirects(PerTransfer& transfer, std::string& final_url);
 
 } // namespace imgfetch
