@@ -121,7 +121,7 @@ std::optional<std::string> BodySink::filter_early(bool ended) {
         return std::nullopt;
     }
     const ImageFilters& filters = *m_limits.filters;
-    const ImageFacts& seen = m_check->facts();
+    const ImageFacts& seen = facts();
     const std::size_t type_bytes = is_isobmff(seen.format) ? k_isobmff_type_bytes : k_detect_bytes;
     if (!m_type_decided && (ended || m_inspected >= type_bytes)) {
         m_type_decided = true;
@@ -181,15 +181,16 @@ std::optional<std::string> BodySink::decide(std::string_view head) {
                    ? "not an image (HTML/XML body labelled " + media + ")"
                    : "not an image (" + (media.empty() ? "no Content-Type" : media) + ")";
     }
+    // Under --any-type a body the content check did not take for an image is kept as it is,
+    // even if it looks like XML (an HTML page is no broken SVG), and has no image facts.
+    m_taken_for_image = !m_limits.any_type || !m_extension.empty();
     if (m_limits.verify || (m_limits.filters != nullptr && filters_need_facts(*m_limits.filters))) {
         m_check.emplace();
-        // Under --any-type a body the content check did not take for an image is kept as it
-        // is, even if it looks like XML (an HTML page is no broken SVG).
-        m_check_counts = m_limits.verify && (!m_limits.any_type || !m_extension.empty());
+        m_check_counts = m_limits.verify && m_taken_for_image;
         if (auto filtered = inspect(head)) {
             return filtered;
         }
-    } else {
+    } else if (m_taken_for_image) {
         m_facts.format = detect_image_format(head);
     }
     m_file.emplace(m_dir);

@@ -72,8 +72,11 @@ public:
     // Body bytes handed to take() so far, refused ones included.
     std::uint64_t received() const { return m_received; }
     // What the image check read from the headers so far (the format alone with --verify none
-    // and no filter; nothing before the content check decided).
-    const ImageFacts& facts() const { return m_check ? m_check->facts() : m_facts; }
+    // and no filter; nothing before the content check decided, nor for a body --any-type kept
+    // that the content check did not take for an image).
+    const ImageFacts& facts() const {
+        return m_check && m_taken_for_image ? m_check->facts() : m_facts;
+    }
 
     // The image extension the content check chose ("" when none: --any-type).
     const std::string& extension() const { return m_extension; }
@@ -105,6 +108,7 @@ private:
     std::optional<Sha256Stream> m_digest;
     std::uint64_t m_received = 0;          // bytes handed to take()
     std::optional<StructureCheck> m_check; // with verify or a filter, once accepted
+    bool m_taken_for_image = false;        // not a non-image kept by --any-type
     bool m_check_counts = false;           // does the check's verdict refuse the body?
     ImageFacts m_facts;                    // without a check: the detected format only
     std::uint64_t m_inspected = 0;         // bytes fed to m_check
