@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -16,6 +17,7 @@
 #include "imgfetch/cli/help.hpp"
 #include "imgfetch/cli/options.hpp"
 #include "imgfetch/cli/parse_size.hpp"
+#include "imgfetch/transfer/image_filter.hpp"
 #include "imgfetch/transfer/proxy_env.hpp"
 #include "imgfetch/transfer/request_headers.hpp"
 #include "imgfetch/util/text_escape.hpp" // printable
@@ -190,6 +192,52 @@ void add_content_options(CLI::App& app, TransferOptions& transfer) {
                    "(default: none)")
         ->transform(CLI::CheckedTransformer(dedupe_names, CLI::ignore_case))
         ->option_text("MODE");
+// The image check and the image filters (issue 14 parts 1 and 3).
+void add_image_options(CLI::App& app, TransferOptions& transfer) {
+    const std::map<std::string, VerifyMode> verify_modes{{"structure", VerifyMode::structure},
+                                                         {"none", VerifyMode::none}};
+    app.add_option("--verify", transfer.verify,
+                   "structure: refuse a truncated or corrupt image (failed, retried, nothing "
+                   "saved); none: keep the bytes as they came (default: structure)")
+        ->transform(CLI::CheckedTransformer(verify_modes, CLI::ignore_case))
+        ->option_text("MODE");
+    ImageFilters& filters = transfer.filters;
+    app.add_option("--min-width", filters.min_width,
+                   "Skip (filtered) an image narrower than N pixels, stopped once its header "
+                   "shows it")
+        ->option_text("N");
+    app.add_option("--min-height", filters.min_height, "Skip an image lower than N pixels")
+        ->option_text("N");
+    app.add_option("--min-pixels", filters.min_pixels,
+                   "Skip an image of fewer than N pixels (width x height)")
+        ->option_text("N");
+    app.add_option("--max-pixels", filters.max_pixels,
+                   "Skip an image of more than N pixels (a guard against decompression bombs)")
+        ->option_text("N");
+    app.add_option("--min-size", filters.min_size,
+                   "Skip a body under SIZE bytes (by its Content-Length when it has one); k, M, "
+                   "G suffixes")
+        ->transform(size_in_bytes("size"))
+        ->option_text("SIZE");
+    const auto type_names = [](std::string& name) {
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const std::optional<std::string> unknown = unknown_type_name(name);
+        return unknown ? "unknown image type '" + printable(*unknown) +
+                             "' (known: jpeg,png,gif,webp,avif,heic,bmp,tiff,ico,svg)"
+                       : std::string();
+    };
+    app.add_option("--types", filters.types,
+                   "Keep only images of these formats, comma-separated: jpeg,png,gif,webp,avif,"
+                   "heic,bmp,tiff,ico,svg (by their bytes); others are filtered")
+        ->delimiter(',')
+        ->transform(CLI::Validator(type_names, "", "image type"))
+        ->option_text("LIST");
+    app.add_option("--reject-types", filters.reject_types,
+                   "Skip images of these formats, comma-separated (e.g. gif,svg)")
+        ->delimiter(',')
+        ->transform(CLI::Validator(type_names, "", "image type"))
+        ->option_text("LIST");
 }
 
 // A check whose error text comes from `problem` (empty = fine) and never quotes the value:
@@ -350,6 +398,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv, bool std
     add_timing_options(app, options.transfer);
     add_body_options(app, options.transfer, pending);
     add_content_options(app, options.transfer);
+    add_image_options(app, options.transfer);
     add_request_options(app, options.transfer);
     add_cookie_and_proxy_options(app, options.transfer);
     add_output_options(app, options.outputs);

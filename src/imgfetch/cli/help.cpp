@@ -36,7 +36,7 @@ existing = "update"). Precedence: command line, then environment, then config fi
 the defaults.
 
 Exit codes:
-  0  every URL ended ok, skipped, not_modified or duplicate
+  0  every URL ended ok, skipped, not_modified, duplicate or filtered
   1  at least one URL or list line failed
   2  usage error, unreadable list or unusable output directory
   3  another imgfetch run holds the output directory's lock
@@ -44,7 +44,7 @@ Exit codes:
 
 // --help lists the options in this order, whatever order the groups register them in
 // (command_line.cpp): the order a reader learns them in. An option missing here comes last.
-constexpr std::array<std::string_view, 47> k_help_order{"help",
+constexpr std::array<std::string_view, 55> k_help_order{"help",
                                                         "version",
                                                         "LIST",
                                                         "input-format",
@@ -66,6 +66,14 @@ constexpr std::array<std::string_view, 47> k_help_order{"help",
                                                         "retry-delay",
                                                         "retry-max-wait",
                                                         "max-size",
+                                                        "verify",
+                                                        "min-width",
+                                                        "min-height",
+                                                        "min-pixels",
+                                                        "max-pixels",
+                                                        "min-size",
+                                                        "types",
+                                                        "reject-types",
                                                         "cacert",
                                                         "insecure",
                                                         "content-disposition",

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "imgfetch/transfer/content_check.hpp"
+#include "imgfetch/transfer/image_filter.hpp"
 
 namespace imgfetch {
 
@@ -17,8 +18,16 @@ namespace {
 // the kernel more than four small ones).
 constexpr std::size_t k_write_gather_bytes = 16 * 1024;
 
+// AVIF and HEIC share their signature: the ftyp box's brands, in practice within a file's
+// first bytes up to here, tell them apart, so their type is decided after these.
+constexpr std::size_t k_isobmff_type_bytes = 256;
+
 std::string size_text(std::uint64_t bytes) {
     return std::to_string(bytes) + " bytes";
+}
+
+bool is_isobmff(const std::optional<ImageFormat>& format) {
+    return format == ImageFormat::heic || format == ImageFormat::avif;
 }
 
 } // namespace
@@ -33,11 +42,15 @@ BodySink::BodySink(const OutputDir& dir, BodySinkLimits limits, std::vector<char
 }
 
 std::optional<std::string> BodySink::take(std::string_view piece) {
+    m_received += piece.size();
     const std::uint64_t max_size = m_limits.max_size;
     if (max_size != 0 && m_bytes + m_pending.size() + piece.size() > max_size) {
-        return "larger than --max-size (" + size_text(max_size) + ")";
+        return refuse("larger than --max-size (" + size_text(max_size) + ")", RefusalKind::failed);
     }
     if (m_decided) {
+        if (auto filtered = inspect(piece)) {
+            return filtered;
+        }
         write_out(piece.data(), piece.size());
         return std::nullopt;
     }
@@ -64,15 +77,84 @@ std::optional<std::string> BodySink::finish() {
             return refused;
         }
     }
+    if (auto refused = judge_at_end()) {
+        return refused;
+    }
     flush();
     return std::nullopt;
 }
 
-std::optional<std::string> BodySink::refuse_announced(std::uint64_t announced) const {
+std::optional<std::string> BodySink::refuse_announced(std::uint64_t announced) {
     const std::uint64_t max_size = m_limits.max_size;
     if (max_size != 0 && announced > max_size) {
-        return "larger than --max-size (" + size_text(max_size) + "; announced " +
-               std::to_string(announced) + ")";
+        return refuse("larger than --max-size (" + size_text(max_size) + "; announced " +
+                          std::to_string(announced) + ")",
+                      RefusalKind::failed);
+    }
+    if (m_limits.filters != nullptr) {
+        return refuse(size_filter_reason(*m_limits.filters, announced), RefusalKind::filtered);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> BodySink::refuse(std::optional<std::string> reason, RefusalKind kind) {
+    if (reason) {
+        m_refusal = kind;
+    }
+    return reason;
+}
+
+// Feeds an accepted piece to the image check and asks the filters whatever it now allows.
+std::optional<std::string> BodySink::inspect(std::string_view piece) {
+    if (!m_check) {
+        return std::nullopt;
+    }
+    m_check->feed(piece);
+    m_inspected += piece.size();
+    return filter_early(false);
+}
+
+// The filters on what the headers show so far: the types once the format is detected (`ended`:
+// the whole body is in), the dimensions once both are known. Each is asked once.
+std::optional<std::string> BodySink::filter_early(bool ended) {
+    if (m_limits.filters == nullptr) {
+        return std::nullopt;
+    }
+    const ImageFilters& filters = *m_limits.filters;
+    const ImageFacts& seen = facts();
+    const std::size_t type_bytes = is_isobmff(seen.format) ? k_isobmff_type_bytes : k_detect_bytes;
+    if (!m_type_decided && (ended || m_inspected >= type_bytes)) {
+        m_type_decided = true;
+        if (auto reason = type_filter_reason(filters, seen.format)) {
+            return refuse(std::move(reason), RefusalKind::filtered);
+        }
+    }
+    if (!m_dimensions_decided && seen.width != 0 && seen.height != 0) {
+        m_dimensions_decided = true;
+        return refuse(dimension_filter_reason(filters, seen.width, seen.height),
+                      RefusalKind::filtered);
+    }
+    return std::nullopt;
+}
+
+// The body is in: the filters not yet decided, --min-size, then the structure check's verdict.
+std::optional<std::string> BodySink::judge_at_end() {
+    if (m_check) {
+        if (auto filtered = filter_early(true)) {
+            return filtered;
+        }
+    }
+    if (m_limits.filters != nullptr) {
+        if (auto small = size_filter_reason(*m_limits.filters, m_bytes)) {
+            return refuse(std::move(small), RefusalKind::filtered);
+        }
+    }
+    if (!m_check || !m_check_counts) {
+        return std::nullopt;
+    }
+    const ImageCheck check = m_check->finish();
+    if (check.verdict == ImageVerdict::truncated || check.verdict == ImageVerdict::corrupt) {
+        return refuse(check.message(), RefusalKind::retryable);
     }
     return std::nullopt;
 }
@@ -98,6 +180,18 @@ std::optional<std::string> BodySink::decide(std::string_view head) {
         return is_image_media_type(media)
                    ? "not an image (HTML/XML body labelled " + media + ")"
                    : "not an image (" + (media.empty() ? "no Content-Type" : media) + ")";
+    }
+    // Under --any-type a body the content check did not take for an image is kept as it is,
+    // even if it looks like XML (an HTML page is no broken SVG), and has no image facts.
+    m_taken_for_image = !m_limits.any_type || !m_extension.empty();
+    if (m_limits.verify || (m_limits.filters != nullptr && filters_need_facts(*m_limits.filters))) {
+        m_check.emplace();
+        m_check_counts = m_limits.verify && m_taken_for_image;
+        if (auto filtered = inspect(head)) {
+            return filtered;
+        }
+    } else if (m_taken_for_image) {
+        m_facts.format = detect_image_format(head);
     }
     m_file.emplace(m_dir);
     write_out(head.data(), head.size());

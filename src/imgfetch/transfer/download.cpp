@@ -74,6 +74,11 @@ bool classify(PerTransfer& transfer, CURLcode code, Attempt& attempt) {
         result.http_version = transfer.response.http_version();
     }
     if (code != CURLE_OK && !transfer.error_body_cut) {
+        if (transfer.abort_filtered) { // an image filter said no: not a failure
+            result.status = Status::filtered;
+            result.reason = transfer.abort_reason;
+            return false;
+        }
         if (!transfer.abort_reason.empty()) {
             result.error = transfer.abort_reason;
             attempt.retry.retryable = transfer.abort_retryable; // a stall is; a size limit is not
@@ -139,7 +144,12 @@ void stamp_file(PerTransfer& transfer, const std::string& final_name) {
 // partial before it; the replaced file of another type goes.
 void commit(PerTransfer& transfer, TransferResult& result) {
     if (std::optional<std::string> refused = transfer.body.finish()) {
-        result.error = std::move(*refused);
+        if (transfer.body.refusal_kind() == RefusalKind::filtered) {
+            result.status = Status::filtered;
+            result.reason = std::move(*refused);
+        } else {
+            result.error = std::move(*refused);
+        }
         return;
     }
     std::optional<std::string> digest = transfer.body.hex_digest();
@@ -165,6 +175,18 @@ void commit(PerTransfer& transfer, TransferResult& result) {
     result.path = transfer.ctx.dir.path_of(final_name);
 }
 
+// What the body sink saw of the body, for the report: the bytes received and the image facts.
+void record_body_facts(const PerTransfer& transfer, TransferResult& result) {
+    result.received = transfer.body.received();
+    const ImageFacts& facts = transfer.body.facts();
+    if (facts.format) {
+        result.format = format_name(*facts.format);
+        result.width = facts.width;
+        result.height = facts.height;
+        result.frames = facts.frames;
+    }
+}
+
 } // namespace
 
 Attempt download_link(CurlSession& session, const Task& task, const DownloadContext& ctx,
@@ -185,7 +207,11 @@ Attempt download_link(CurlSession& session, const Task& task, const DownloadCont
         count_connections(transfer.easy, result);
         if (classify(transfer, code, attempt)) {
             commit(transfer, result);
+            // A truncated or corrupt image is retried like a cut transfer: often transient.
+            attempt.retry.retryable = result.status == Status::failed &&
+                                      transfer.body.refusal_kind() == RefusalKind::retryable;
         }
+        record_body_facts(transfer, result);
     } catch (const std::exception& e) {
         result.status = Status::failed;
         result.error = e.what();

@@ -24,6 +24,8 @@ BodySinkLimits limits_of(const TransferOptions& settings, const Task& task) {
     // An expected hash from the list is checked even without --checksum; --reject-hash needs it.
     limits.sha256 = settings.checksum_sha256 || !task.expected_sha256.empty() ||
                     !settings.reject_hash_file.empty();
+    limits.verify = settings.verify == VerifyMode::structure;
+    limits.filters = &settings.filters;
     return limits;
 }
 
@@ -56,6 +58,7 @@ bool PerTransfer::on_body(std::string_view piece) {
     }
     if (std::optional<std::string> refused = body.take(piece)) {
         abort_reason = std::move(*refused);
+        abort_filtered = body.refusal_kind() == RefusalKind::filtered;
         return false;
     }
     return true;
@@ -75,10 +78,10 @@ bool PerTransfer::on_header(std::string_view line) {
     return true;
 }
 
-// A success response that announces a body over the limit is refused before any byte of it
-// is read. Error responses are not: their bodies are never saved. An encoded body's length is
-// not the saved file's (a gzipped JPEG is a little longer than the JPEG): its decoded bytes
-// are counted as they arrive instead.
+// A success response that announces a body over the limit (or under --min-size: filtered) is
+// refused before any byte of it is read. Error responses are not: their bodies are never saved. An
+// encoded body's length is not the saved file's (a gzipped JPEG is a little longer than the JPEG):
+// its decoded bytes are counted as they arrive instead.
 bool PerTransfer::on_headers_complete() {
     if (!response.content_encoding().empty()) {
         return true;
@@ -89,6 +92,7 @@ bool PerTransfer::on_headers_complete() {
     }
     if (std::optional<std::string> refused = body.refuse_announced(*announced)) {
         abort_reason = std::move(*refused);
+        abort_filtered = body.refusal_kind() == RefusalKind::filtered;
         return false;
     }
     return true;

@@ -45,6 +45,7 @@ struct PerTransfer {
     // How the transfer went, as the callbacks saw it.
     std::string abort_reason;      // set when we stop the transfer ourselves
     bool abort_retryable = false;  // our abort is transient (a stall), worth another attempt
+    bool abort_filtered = false;   // our abort is an image filter's: the result is `filtered`
     bool error_body_cut = false;   // a long error body was cut: the HTTP status is the error
     bool headers_complete = false; // the latest response's header block has ended
     std::size_t discarded = 0;     // bytes of non-2xx bodies dropped

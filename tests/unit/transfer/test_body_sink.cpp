@@ -161,8 +161,8 @@ TEST_F(BodySinkTest, CountsHeldBackBytesAgainstMaxSize) {
 
 TEST_F(BodySinkTest, RefusesAnAnnouncedLengthOverMaxSizeOnly) {
     limits.max_size = 100;
-    const BodySink body_sink = sink();
-    const BodySink unlimited = [this] {
+    BodySink body_sink = sink(); // not const: a refusal records its kind
+    BodySink unlimited = [this] {
         limits.max_size = 0;
         return sink();
     }();
