@@ -192,6 +192,8 @@ void add_content_options(CLI::App& app, TransferOptions& transfer) {
                    "(default: none)")
         ->transform(CLI::CheckedTransformer(dedupe_names, CLI::ignore_case))
         ->option_text("MODE");
+}
+
 // The image check and the image filters (issue 14 parts 1 and 3).
 void add_image_options(CLI::App& app, TransferOptions& transfer) {
     const std::map<std::string, VerifyMode> verify_modes{{"structure", VerifyMode::structure},
