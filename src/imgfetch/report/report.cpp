@@ -33,7 +33,9 @@ json or_null(const std::string& value) {
     return value.empty() ? json(nullptr) : json(value);
 }
 
-json file_entry(const TransferResult& r, const std::string& path) {
+} // namespace
+
+json report_file_entry(const TransferResult& r, const std::string& path) {
     return json{{"line", r.line},
                 {"url", or_null(r.url)},
                 {"path", or_null(path)},
@@ -57,9 +59,28 @@ json file_entry(const TransferResult& r, const std::string& path) {
                 {"duplicate_of", or_null(r.same_content_as)}};
 }
 
-// Server-controlled bytes may be invalid UTF-8: replace, never emit broken JSON.
+json report_summary(const Summary& summary) {
+    return json{{"total", summary.total},
+                {"ok", summary.ok},
+                {"failed", summary.failed},
+                {"skipped", summary.skipped},
+                {"not_modified", summary.not_modified},
+                {"duplicate", summary.duplicate},
+                {"filtered", summary.filtered},
+                {"bytes", summary.bytes},
+                {"connections", summary.connections},
+                {"tls_handshakes", summary.tls_handshakes}};
+}
+
+std::string json_text(const json& value, int indent) {
+    // Server-controlled bytes may be invalid UTF-8: replace, never emit broken JSON.
+    return value.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
 std::string dump(const json& value) {
-    return value.dump(2, ' ', false, json::error_handler_t::replace);
+    return json_text(value, 2);
 }
 
 // An index slot of JsonReportWriter: where the entry of one seq is.
@@ -167,7 +188,7 @@ void JsonReportWriter::append(const TransferResult& r) {
     // Each entry as nlohmann writes an element of the files array: indented by two levels
     // (JSON text has no raw newline inside a string, so every '\n' starts a line).
     std::string entry = "    ";
-    for (const char c : dump(file_entry(r, path))) {
+    for (const char c : dump(report_file_entry(r, path))) {
         entry += c;
         if (c == '\n') {
             entry += "    ";
@@ -210,17 +231,7 @@ JsonReportWriter::Head JsonReportWriter::head(const RunInfo& info, const Summary
                       {"jobs", info.jobs},
                       {"started", info.started},
                       {"seconds", info.seconds},
-                      {"summary",
-                       {{"total", summary.total},
-                        {"ok", summary.ok},
-                        {"failed", summary.failed},
-                        {"skipped", summary.skipped},
-                        {"not_modified", summary.not_modified},
-                        {"duplicate", summary.duplicate},
-                        {"filtered", summary.filtered},
-                        {"bytes", summary.bytes},
-                        {"connections", summary.connections},
-                        {"tls_handshakes", summary.tls_handshakes}}},
+                      {"summary", report_summary(summary)},
                       {"files", json::array()}};
     // "files" is the last key: its empty array ends the text ("[]\n}"), and the entries go in
     // between, with the closing bracket on a line of its own as for a non-empty array.

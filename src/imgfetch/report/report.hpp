@@ -1,5 +1,7 @@
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -30,6 +32,16 @@ std::string format_summary_line(const Summary& summary, const RunInfo& info);
 // JSON writer; invalid UTF-8 is replaced, never passed through.
 std::string render_json_report(const RunInfo& info, const Summary& summary,
                                const std::vector<TransferResult>& records);
+
+// The report's `files` entry of `result` (its file shown as `path`: a duplicate's is its first
+// occurrence's), and the report's `summary` object: the one source of both for the JSON
+// report and --json-lines. Pure.
+nlohmann::ordered_json report_file_entry(const TransferResult& result, const std::string& path);
+nlohmann::ordered_json report_summary(const Summary& summary);
+
+// `value` as JSON text: indented by `indent` spaces per level, or on one line when `indent` is
+// -1. Invalid UTF-8 (server-controlled bytes) is replaced, never passed through.
+std::string json_text(const nlohmann::ordered_json& value, int indent);
 
 // Throws SetupError now when the report could not be written at the end of the run.
 void check_report_writable(const std::string& path);
