@@ -16,8 +16,16 @@ struct PathSlot {
 } // namespace
 
 FirstPaths::FirstPaths(std::string spill_dir)
-    : m_paths("the paths of the JSON lines", spill_dir),
-      m_index("the index of the JSON lines' paths", std::move(spill_dir)) {}
+    : m_paths("the paths of the results' entries", spill_dir),
+      m_index("the index of the entries' paths", std::move(spill_dir)) {}
+
+std::string FirstPaths::path_shown(const TransferResult& result) {
+    if (result.status == Status::duplicate && result.duplicate_of) {
+        return find(*result.duplicate_of).value_or(result.path);
+    }
+    record(result.seq, result.path);
+    return result.path;
+}
 
 void FirstPaths::record(std::size_t seq, std::string_view path) {
     if (seq < m_indexed) {

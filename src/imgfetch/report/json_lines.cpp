@@ -63,16 +63,8 @@ void JsonLinesWriter::add(const TransferResult& r) noexcept {
         return;
     }
     try {
-        std::string path = r.path;
         // A duplicate shows the file of its first occurrence, as in the report.
-        if (r.status == Status::duplicate && r.duplicate_of) {
-            if (std::optional<std::string> first = m_first_paths.find(*r.duplicate_of)) {
-                path = std::move(*first);
-            }
-        } else {
-            m_first_paths.record(r.seq, r.path);
-        }
-        write_line(json_text(report_file_entry(r, path), -1));
+        write_line(json_text(report_file_entry(r, m_first_paths.path_shown(r)), -1));
     } catch (const std::exception& e) {
         fail(e.what());
         ++m_lost;

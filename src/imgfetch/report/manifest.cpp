@@ -1,16 +1,12 @@
 #include "imgfetch/report/manifest.hpp"
 
-#include <cerrno>
-#include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
-#include <system_error>
 #include <utility>
 
+#include "imgfetch/files/atomic_file.hpp"
 #include "imgfetch/setup_error.hpp"
-#include "imgfetch/util/error_text.hpp"
 #include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
@@ -46,13 +42,11 @@ std::string sha256sum_line(std::string_view hex, std::string_view name) {
 }
 
 void check_manifest_writable(const std::string& path) {
-    const std::string probe = path + ".part";
-    std::ofstream out(probe, std::ios::binary | std::ios::trunc);
-    if (!out) {
-        throw SetupError("cannot write manifest '" + printable(path) + "': " + error_text(errno));
+    try {
+        check_file_writable_atomically(path);
+    } catch (const std::exception& e) {
+        throw SetupError("cannot write manifest '" + printable(path) + "': " + e.what());
     }
-    out.close();
-    std::remove(probe.c_str());
 }
 
 ManifestWriter::ManifestWriter(std::string spill_dir)
@@ -79,30 +73,15 @@ void ManifestWriter::add(const TransferResult& result) noexcept {
 }
 
 void ManifestWriter::write(const std::string& path) const {
-    const std::string shown = printable(path);
-    if (!m_error.empty()) {
-        throw SetupError("cannot write manifest '" + shown + "': " + m_error);
-    }
-    const std::string temp = path + ".part";
     try {
-        errno = 0;
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        m_lines.for_each_chunk([&out](std::string_view chunk) {
-            out.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-        });
-        out.close();
-        if (!out) {
-            throw std::runtime_error(errno != 0 ? error_text(errno) : std::string("write failed"));
+        if (!m_error.empty()) {
+            throw std::runtime_error(m_error);
         }
+        write_file_atomically_in_pieces(path, [this](const ContentPieceWriter& write_piece) {
+            m_lines.for_each_chunk(write_piece);
+        });
     } catch (const std::exception& e) {
-        std::remove(temp.c_str());
-        throw SetupError("cannot write manifest '" + shown + "': " + e.what());
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    if (ec) {
-        std::remove(temp.c_str());
-        throw SetupError("cannot write manifest '" + shown + "': " + ec.message());
+        throw SetupError("cannot write manifest '" + printable(path) + "': " + e.what());
     }
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "imgfetch/report/first_paths.hpp"
 #include "imgfetch/report/result_sink.hpp"
 #include "imgfetch/transfer/transfer_result.hpp"
 #include "imgfetch/util/string_table.hpp"
@@ -57,8 +58,8 @@ void write_json_report(const std::string& path, const RunInfo& info, const Summa
 // the report, copies the entries after them and renames it over the report. The bytes are
 // exactly render_json_report()'s.
 //
-// A duplicate's path is its first occurrence's: found again through an index of 16 bytes per
-// seq, in a SpillLog too. Not thread-safe.
+// A duplicate's path is its first occurrence's (FirstPaths, as for --json-lines). Not
+// thread-safe.
 class JsonReportWriter {
 public:
     explicit JsonReportWriter(std::string spill_dir = default_spill_dir());
@@ -82,12 +83,9 @@ private:
     };
     Head head(const RunInfo& info, const Summary& summary) const;
     void append(const TransferResult& result);
-    // The path in the entry of `seq`, if that entry was written and has one.
-    std::optional<std::string> path_of(std::size_t seq) const;
 
-    SpillLog m_entries;        // ",\n    {...}" per entry, in list order
-    SpillLog m_index;          // per seq from 0: {offset + 1, size} of its entry's object, or 0
-    std::size_t m_indexed = 0; // seqs in m_index
+    SpillLog m_entries;       // ",\n    {...}" per entry, in list order
+    FirstPaths m_first_paths; // the path each entry shows, for its duplicates
     std::size_t m_count = 0;
     std::string m_error; // the first failure of add()
 };
