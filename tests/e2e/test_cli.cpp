@@ -108,6 +108,8 @@ TEST_F(Cli, HelpListsTheOptionsInTheirFixedOrder) {
                                             "--checksum",
                                             "--no-progress",
                                             "--timeline",
+                                            "--json-lines",
+                                            "--manifest",
                                             "--per-host",
                                             "--limit-rate",
                                             "-H,--header",
