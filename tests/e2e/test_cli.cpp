@@ -118,6 +118,8 @@ TEST_F(Cli, HelpListsTheOptionsInTheirFixedOrder) {
                                             "--dedupe",
                                             "--no-progress",
                                             "--timeline",
+                                            "--json-lines",
+                                            "--manifest",
                                             "--per-host",
                                             "--limit-rate",
                                             "-H,--header",

@@ -331,5 +331,27 @@ TEST(ConfigCli, BadEnvironmentValueExitsTwoAndSaysWhere) {
     EXPECT_FALSE(std::filesystem::exists(dir / "out")); // nothing ran
 }
 
+// --json-lines and --manifest from the environment and the config file; a manifest turns
+// hashing on, as --checksum sha256 would.
+TEST(Config, JsonLinesAndManifestComeFromEverySourceAndTheManifestTurnsHashingOn) {
+    EXPECT_FALSE(parse_ok({}).transfer.checksum_sha256);
+    {
+        ScopedEnv env;
+        env.set("IMGFETCH_JSON_LINES", "-");
+        env.set("IMGFETCH_MANIFEST", "env.sha256");
+        const Options options = parse_ok({});
+        EXPECT_EQ(options.outputs.json_lines_file, "-");
+        EXPECT_EQ(options.outputs.manifest_file, "env.sha256");
+        EXPECT_TRUE(options.transfer.checksum_sha256);
+    }
+    const TempDir dir;
+    const std::string config =
+        write_config(dir, "json-lines = \"run.jsonl\"\nmanifest = \"file.sha256\"\n");
+    const Options options = parse_ok({"--config", config});
+    EXPECT_EQ(options.outputs.json_lines_file, "run.jsonl");
+    EXPECT_EQ(options.outputs.manifest_file, "file.sha256");
+    EXPECT_TRUE(options.transfer.checksum_sha256);
+}
+
 } // namespace
 } // namespace imgfetch

@@ -335,6 +335,15 @@ void add_output_options(CLI::App& app, OutputOptions& outputs) {
     app.add_option("--timeline", outputs.timeline_file,
                    "Draw the run as an SVG Gantt chart: a lane per worker, a bar per download")
         ->option_text("FILE.svg");
+    app.add_option("--json-lines", outputs.json_lines_file,
+                   "Write each finished URL's report entry as one JSON line, flushed at once, in "
+                   "list order; then a {\"summary\": ...} line; '-' is standard output (nothing "
+                   "else is written there)")
+        ->option_text("FILE|-");
+    app.add_option("--manifest", outputs.manifest_file,
+                   "Write a sha256sum line for every file saved, named relative to DIR, so that "
+                   "'cd DIR && sha256sum -c FILE' checks them (implies --checksum sha256)")
+        ->option_text("FILE");
 }
 
 void add_logging_options(CLI::App& app, LoggingOptions& logging, Pending& pending) {
@@ -370,9 +379,11 @@ std::string finish_shard(InputOptions& input, const Pending& pending) {
 
 // The values CLI11 could not store directly. An error text, or empty.
 std::string finish(Options& options, const Pending& pending, bool stdin_is_tty) {
-    // IsMember gives the spelling. --dedupe link needs the digests: it turns the checksum on.
-    options.transfer.checksum_sha256 =
-        pending.checksum == "sha256" || options.transfer.dedupe == DedupeMode::link;
+    // IsMember gives the spelling. --dedupe link and a manifest need every saved file's digest:
+    // they turn the checksum on.
+    options.transfer.checksum_sha256 = pending.checksum == "sha256" ||
+                                       options.transfer.dedupe == DedupeMode::link ||
+                                       !options.outputs.manifest_file.empty();
     options.logging.progress = !pending.no_progress;
     if (std::string error = finish_shard(options.input, pending); !error.empty()) {
         return error;

@@ -27,6 +27,8 @@ constexpr const char* k_footer = R"(Examples:
   imgfetch urls.txt --failed-list retry.txt; imgfetch retry.txt
   imgfetch urls.txt --shard 0/4           the first of 4 independent slices of the list
   imgfetch images.csv --name-column file --sha256-column sha256   a CSV list with a header
+  gallery-dl -g URL | imgfetch - --json-lines - | jq .path    results as they happen
+  imgfetch urls.txt -o out --manifest out.sha256; cd out && sha256sum -c ../out.sha256
 
 Configuration: every option above can also come from an environment variable named
 IMGFETCH_ plus the long option in capitals with '_' for '-' (IMGFETCH_JOBS=16,
@@ -38,13 +40,14 @@ the defaults.
 Exit codes:
   0  every URL ended ok, skipped, not_modified, duplicate or filtered
   1  at least one URL or list line failed
-  2  usage error, unreadable list or unusable output directory
+  2  usage error, unreadable list, unusable output directory, or an output
+     (--report, --json-lines, --manifest...) that could not be written
   3  another imgfetch run holds the output directory's lock
   130, 143  interrupted by SIGINT or SIGTERM (completed files are kept))";
 
 // --help lists the options in this order, whatever order the groups register them in
 // (command_line.cpp): the order a reader learns them in. An option missing here comes last.
-constexpr std::array<std::string_view, 55> k_help_order{"help",
+constexpr std::array<std::string_view, 57> k_help_order{"help",
                                                         "version",
                                                         "LIST",
                                                         "input-format",
@@ -84,6 +87,8 @@ constexpr std::array<std::string_view, 55> k_help_order{"help",
                                                         "dedupe",
                                                         "no-progress",
                                                         "timeline",
+                                                        "json-lines",
+                                                        "manifest",
                                                         "per-host",
                                                         "limit-rate",
                                                         "header",

@@ -33,7 +33,9 @@ json or_null(const std::string& value) {
     return value.empty() ? json(nullptr) : json(value);
 }
 
-json file_entry(const TransferResult& r, const std::string& path) {
+} // namespace
+
+json report_file_entry(const TransferResult& r, const std::string& path) {
     return json{{"line", r.line},
                 {"url", or_null(r.url)},
                 {"path", or_null(path)},
@@ -57,16 +59,29 @@ json file_entry(const TransferResult& r, const std::string& path) {
                 {"duplicate_of", or_null(r.same_content_as)}};
 }
 
-// Server-controlled bytes may be invalid UTF-8: replace, never emit broken JSON.
-std::string dump(const json& value) {
-    return value.dump(2, ' ', false, json::error_handler_t::replace);
+json report_summary(const Summary& summary) {
+    return json{{"total", summary.total},
+                {"ok", summary.ok},
+                {"failed", summary.failed},
+                {"skipped", summary.skipped},
+                {"not_modified", summary.not_modified},
+                {"duplicate", summary.duplicate},
+                {"filtered", summary.filtered},
+                {"bytes", summary.bytes},
+                {"connections", summary.connections},
+                {"tls_handshakes", summary.tls_handshakes}};
 }
 
-// An index slot of JsonReportWriter: where the entry of one seq is.
-struct EntrySlot {
-    std::uint64_t offset_plus_one = 0; // 0: no entry for this seq
-    std::uint64_t size = 0;
-};
+std::string json_text(const json& value, int indent) {
+    // Server-controlled bytes may be invalid UTF-8: replace, never emit broken JSON.
+    return value.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+namespace {
+
+std::string dump(const json& value) {
+    return json_text(value, 2);
+}
 
 double megabytes(std::uint64_t bytes) {
     return static_cast<double>(bytes) / 1e6;
@@ -131,11 +146,10 @@ void write_json_report(const std::string& path, const RunInfo& info, const Summa
 // --- JsonReportWriter ------------------------------------------------------------------------
 
 JsonReportWriter::JsonReportWriter(std::string spill_dir)
-    : m_entries("the report's entries", spill_dir),
-      m_index("the report's index of entries", std::move(spill_dir)) {}
+    : m_entries("the report's entries", spill_dir), m_first_paths(std::move(spill_dir)) {}
 
 std::size_t JsonReportWriter::memory_bytes() const {
-    return m_entries.memory_bytes() + m_index.memory_bytes() + m_error.capacity();
+    return m_entries.memory_bytes() + m_first_paths.memory_bytes() + m_error.capacity();
 }
 
 void JsonReportWriter::add(const TransferResult& result) noexcept {
@@ -157,51 +171,20 @@ void JsonReportWriter::add(const TransferResult& result) noexcept {
 }
 
 void JsonReportWriter::append(const TransferResult& r) {
-    std::string path = r.path;
     // A duplicate points at the file of its first occurrence, written before it.
-    if (r.status == Status::duplicate && r.duplicate_of) {
-        if (std::optional<std::string> first = path_of(*r.duplicate_of)) {
-            path = std::move(*first);
-        }
-    }
+    const std::string path = m_first_paths.path_shown(r);
     // Each entry as nlohmann writes an element of the files array: indented by two levels
     // (JSON text has no raw newline inside a string, so every '\n' starts a line).
     std::string entry = "    ";
-    for (const char c : dump(file_entry(r, path))) {
+    for (const char c : dump(report_file_entry(r, path))) {
         entry += c;
         if (c == '\n') {
             entry += "    ";
         }
     }
     m_entries.append(m_count == 0 ? "\n" : ",\n");
-    const std::uint64_t offset = m_entries.append(entry);
+    m_entries.append(entry);
     ++m_count;
-    if (r.seq >= m_indexed) {
-        // Dense by seq: a slot of zeros for each seq without an entry (another shard's line).
-        const EntrySlot none;
-        for (; m_indexed < r.seq; ++m_indexed) {
-            m_index.append({reinterpret_cast<const char*>(&none), sizeof none});
-        }
-        const EntrySlot slot{offset + 1, entry.size()};
-        m_index.append({reinterpret_cast<const char*>(&slot), sizeof slot});
-        m_indexed = r.seq + 1;
-    }
-}
-
-std::optional<std::string> JsonReportWriter::path_of(std::size_t seq) const {
-    if (seq >= m_indexed) {
-        return std::nullopt;
-    }
-    EntrySlot slot;
-    m_index.read(seq * sizeof slot, &slot, sizeof slot);
-    if (slot.offset_plus_one == 0) {
-        return std::nullopt;
-    }
-    std::string entry(static_cast<std::size_t>(slot.size), '\0');
-    m_entries.read(slot.offset_plus_one - 1, entry.data(), entry.size());
-    const json path = json::parse(entry).at("path");
-    // A first occurrence without a file: its duplicate has none either.
-    return path.is_string() ? path.get<std::string>() : std::string();
 }
 
 JsonReportWriter::Head JsonReportWriter::head(const RunInfo& info, const Summary& summary) const {
@@ -210,17 +193,7 @@ JsonReportWriter::Head JsonReportWriter::head(const RunInfo& info, const Summary
                       {"jobs", info.jobs},
                       {"started", info.started},
                       {"seconds", info.seconds},
-                      {"summary",
-                       {{"total", summary.total},
-                        {"ok", summary.ok},
-                        {"failed", summary.failed},
-                        {"skipped", summary.skipped},
-                        {"not_modified", summary.not_modified},
-                        {"duplicate", summary.duplicate},
-                        {"filtered", summary.filtered},
-                        {"bytes", summary.bytes},
-                        {"connections", summary.connections},
-                        {"tls_handshakes", summary.tls_handshakes}}},
+                      {"summary", report_summary(summary)},
                       {"files", json::array()}};
     // "files" is the last key: its empty array ends the text ("[]\n}"), and the entries go in
     // between, with the closing bracket on a line of its own as for a non-empty array.

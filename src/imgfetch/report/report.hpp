@@ -1,10 +1,13 @@
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "imgfetch/report/first_paths.hpp"
 #include "imgfetch/report/result_sink.hpp"
 #include "imgfetch/transfer/transfer_result.hpp"
 #include "imgfetch/util/string_table.hpp"
@@ -31,6 +34,16 @@ std::string format_summary_line(const Summary& summary, const RunInfo& info);
 std::string render_json_report(const RunInfo& info, const Summary& summary,
                                const std::vector<TransferResult>& records);
 
+// The report's `files` entry of `result` (its file shown as `path`: a duplicate's is its first
+// occurrence's), and the report's `summary` object: the one source of both for the JSON
+// report and --json-lines. Pure.
+nlohmann::ordered_json report_file_entry(const TransferResult& result, const std::string& path);
+nlohmann::ordered_json report_summary(const Summary& summary);
+
+// `value` as JSON text: indented by `indent` spaces per level, or on one line when `indent` is
+// -1. Invalid UTF-8 (server-controlled bytes) is replaced, never passed through.
+std::string json_text(const nlohmann::ordered_json& value, int indent);
+
 // Throws SetupError now when the report could not be written at the end of the run.
 void check_report_writable(const std::string& path);
 
@@ -45,8 +58,8 @@ void write_json_report(const std::string& path, const RunInfo& info, const Summa
 // the report, copies the entries after them and renames it over the report. The bytes are
 // exactly render_json_report()'s.
 //
-// A duplicate's path is its first occurrence's: found again through an index of 16 bytes per
-// seq, in a SpillLog too. Not thread-safe.
+// A duplicate's path is its first occurrence's (FirstPaths, as for --json-lines). Not
+// thread-safe.
 class JsonReportWriter {
 public:
     explicit JsonReportWriter(std::string spill_dir = default_spill_dir());
@@ -70,12 +83,9 @@ private:
     };
     Head head(const RunInfo& info, const Summary& summary) const;
     void append(const TransferResult& result);
-    // The path in the entry of `seq`, if that entry was written and has one.
-    std::optional<std::string> path_of(std::size_t seq) const;
 
-    SpillLog m_entries;        // ",\n    {...}" per entry, in list order
-    SpillLog m_index;          // per seq from 0: {offset + 1, size} of its entry's object, or 0
-    std::size_t m_indexed = 0; // seqs in m_index
+    SpillLog m_entries;       // ",\n    {...}" per entry, in list order
+    FirstPaths m_first_paths; // the path each entry shows, for its duplicates
     std::size_t m_count = 0;
     std::string m_error; // the first failure of add()
 };

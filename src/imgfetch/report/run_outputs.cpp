@@ -19,6 +19,13 @@ RunOutputs::RunOutputs(const OutputOptions& outputs) : m_outputs(outputs) {
         check_failed_list_writable(outputs.failed_list_file);
         m_failed_list.emplace();
     }
+    if (!outputs.manifest_file.empty()) {
+        check_manifest_writable(outputs.manifest_file);
+        m_manifest.emplace();
+    }
+    if (!outputs.json_lines_file.empty()) {
+        m_json_lines.emplace(outputs.json_lines_file); // opened now: checked as it is made
+    }
 }
 
 void RunOutputs::take(const TransferResult& result) noexcept {
@@ -31,9 +38,15 @@ void RunOutputs::take(const TransferResult& result) noexcept {
     if (m_report) {
         m_report->add(result);
     }
+    if (m_manifest) {
+        m_manifest->add(result);
+    }
+    if (m_json_lines) {
+        m_json_lines->add(result);
+    }
 }
 
-void RunOutputs::write(const RunInfo& info, const Summary& summary, bool interrupted) const {
+void RunOutputs::write(const RunInfo& info, const Summary& summary, bool interrupted) {
     std::optional<SetupError> first_error;
     const auto attempt = [&first_error](const auto& write_one) {
         try {
@@ -54,6 +67,13 @@ void RunOutputs::write(const RunInfo& info, const Summary& summary, bool interru
     }
     if (m_report) {
         attempt([&] { m_report->write(m_outputs.report_file, info, summary); });
+    }
+    if (m_manifest) {
+        attempt([&] { m_manifest->write(m_outputs.manifest_file); });
+    }
+    // Last: a reader that sees the summary line finds every other output in place.
+    if (m_json_lines) {
+        attempt([&] { m_json_lines->finish(summary); });
     }
     if (first_error) {
         throw *first_error;
