@@ -23,8 +23,9 @@ TEST(Srcset, KeepsCommasInsideUrlsAndEndsAUrlAtTrailingCommas) {
     EXPECT_EQ(largest_srcset_candidate("a.jpg,b.jpg 2x"), "a.jpg,b.jpg")
         << "no space: one URL with a comma in it";
     EXPECT_EQ(largest_srcset_candidate("a.jpg,, b.jpg 2x"), "b.jpg");
-    EXPECT_EQ(largest_srcset_candidate("a.jpg 2x (min-width: 1px, x), b.jpg 1x"), "a.jpg")
-        << "a comma inside parentheses does not end the candidate";
+    EXPECT_EQ(largest_srcset_candidate("a.jpg 2x (x, 9x), b.jpg 1x"), "b.jpg")
+        << "a comma inside parentheses does not end the candidate, whose unknown descriptor "
+           "then drops it";
 }
 
 TEST(Srcset, SkipsInvalidCandidatesAndGivesNothingForNone) {
