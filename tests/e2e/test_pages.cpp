@@ -91,7 +91,7 @@ TEST_F(PagesE2e, DownloadsAPagesImagesInPageOrderWithThePageAsReferer) {
         EXPECT_TRUE(fs::exists(temp / "out" / name)) << name << "\n" << run.err;
     }
     EXPECT_FALSE(fs::exists(temp / "out" / "h.png"));
-    EXPECT_EQ(referer_of("/img/one.png"), page);
+    EXPECT_EQ(referer_of("/shop/img/one.png"), page);
     EXPECT_EQ(referer_of("/shop/gallery/thumb.png"), page);
     EXPECT_EQ(referer_of("/other/place/here.png"), server.url("/other/place/page.html"))
         << "relative URLs and the Referer follow the redirect";
@@ -99,8 +99,8 @@ TEST_F(PagesE2e, DownloadsAPagesImagesInPageOrderWithThePageAsReferer) {
     const nlohmann::json report = nlohmann::json::parse(test::read_file(temp / "r.json"));
     const nlohmann::json& files = report["files"];
     ASSERT_EQ(files.size(), 7U) << report.dump(1);
-    const std::vector<std::string> urls{"/shop/gallery/cover.jpg", "/img/one.png",
-                                        "/img/one-big.png", "/img/full.JPG",
+    const std::vector<std::string> urls{"/shop/gallery/cover.jpg", "/shop/img/one.png",
+                                        "/shop/img/one-big.png", "/img/full.JPG",
                                         "/shop/gallery/thumb.png"};
     for (std::size_t i = 0; i < urls.size(); ++i) {
         EXPECT_EQ(files[i]["url"], server.url(urls[i])) << i;

@@ -84,7 +84,7 @@ TEST(PageLinks, ParsesMalformedHtmlAsABrowserWould) {
         page_links_urls(R"html(<p><img src=a.png <div><img SRC='b.png'/><table><img src="c.png">
 <a href=d.gif><img src=e.png ></a><!-- <img src="commented.png"> --><img src="f.png)html"),
         (Urls{"http://127.0.0.1/g/a.png", "http://127.0.0.1/g/b.png", "http://127.0.0.1/g/c.png",
-              "http://127.0.0.1/g/d.gif"}));
+              "http://127.0.0.1/g/d.gif", "http://127.0.0.1/g/e.png"}));
     EXPECT_TRUE(page_links_urls(std::string("\0\xff\xfe<img", 6)).empty());
     EXPECT_TRUE(page_links_urls("").empty());
 }
