@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <string_view>
+
 namespace imgfetch {
 
 namespace {
@@ -22,7 +24,7 @@ std::string cleaned(std::string_view reference) {
     while (!reference.empty() && is_space(reference.back())) {
         reference.remove_suffix(1);
     }
-    static constexpr char k_hex[] = "0123456789ABCDEF";
+    static constexpr std::string_view k_hex = "0123456789ABCDEF";
     std::string out;
     out.reserve(reference.size());
     for (const char c : reference) {
