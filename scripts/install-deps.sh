@@ -25,7 +25,7 @@ die() {
 packages=(
     build-essential cmake pkg-config
     libcurl4-openssl-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
-    libgtest-dev libcpp-httplib-dev zlib1g-dev libssl-dev libbrotli-dev libzstd-dev libexpat1-dev
+    libgtest-dev libcpp-httplib-dev zlib1g-dev libssl-dev libbrotli-dev libzstd-dev libexpat1-dev libgumbo-dev
 )
 
 for arg in "$@"; do

@@ -11,6 +11,7 @@
 #include "imgfetch/files/temporary_name.hpp"
 #include "imgfetch/list/list_total.hpp"
 #include "imgfetch/list/naming.hpp"
+#include "imgfetch/list/page_tasks.hpp"
 #include "imgfetch/list/task_source.hpp"
 #include "imgfetch/report/report.hpp"
 #include "imgfetch/report/result_sink.hpp"
@@ -76,6 +77,9 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     DownloadContext ctx{options.transfer, dir, clock, stop, &names, bar ? &counters : nullptr};
     ctx.filter_memory = filter_memory ? &*filter_memory : nullptr;
     ctx.placeholders = placeholders.empty() ? nullptr : &placeholders;
+    // --page and pages lists: each page is fetched on the main thread when its turn comes.
+    PageSource page_source(options.input, ctx, curl_share);
+    lists.set_pages(options.input.pages, &page_source);
     const RunShared shared{lists, names, sink, ctx, curl_share, options.input.shard};
 
     // 2. The pipeline: list -> tasks -> (queue -> workers ->) download -> sink.

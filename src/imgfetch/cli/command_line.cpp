@@ -49,6 +49,23 @@ CLI::Validator size_in_bytes(const std::string& what) {
         "", what);
 }
 
+// Pages as the source of image URLs (--page, with --input-format pages for lists of them).
+void add_page_options(CLI::App& app, InputOptions& input) {
+    app.add_option("--page", input.pages,
+                   "Download the images a web page names (img src and srcset, lazy data-* "
+                   "attributes, og:image, twitter:image, image_src, links to image files); "
+                   "repeatable; read before the lists")
+        ->option_text("URL");
+    app.add_option("--max-page-size", input.max_page_size,
+                   "Fail a page larger than SIZE bytes (it is held in memory); k, M, G "
+                   "suffixes; 0 = no limit (default: 8M)")
+        ->transform(size_in_bytes("size"))
+        ->option_text("SIZE");
+    app.add_flag("--probe-links", input.probe_links,
+                 "On a page, also follow links without an image extension when a ranged GET "
+                 "of their first 32 bytes shows an image");
+}
+
 void add_input_options(CLI::App& app, InputOptions& input, Pending& pending) {
     app.add_option("LIST", input.lists,
                    "URL list files, read in order; '-' or none reads standard input");
@@ -64,19 +81,20 @@ void add_input_options(CLI::App& app, InputOptions& input, Pending& pending) {
                    "With --shard auto: the number of shards (a Kubernetes Job's completions)")
         ->check(CLI::Range(1U, 1'000'000U))
         ->option_text("N");
+    add_page_options(app, input);
 }
 
 // Lists with columns: the format, and which columns of a CSV or TSV list matter.
 void add_list_format_options(CLI::App& app, ListFormat& format) {
-    const std::map<std::string, InputFormat> formats{{"auto", InputFormat::auto_detect},
-                                                     {"text", InputFormat::text},
-                                                     {"csv", InputFormat::csv},
-                                                     {"tsv", InputFormat::tsv},
-                                                     {"jsonl", InputFormat::jsonl}};
+    const std::map<std::string, InputFormat> formats{
+        {"auto", InputFormat::auto_detect}, {"text", InputFormat::text},
+        {"csv", InputFormat::csv},          {"tsv", InputFormat::tsv},
+        {"jsonl", InputFormat::jsonl},      {"pages", InputFormat::pages}};
     app.add_option("--input-format", format.format,
                    "How the lists are written: text (URL [NAME] per line), csv or tsv (a header "
                    "row, RFC 4180 quoting), jsonl (an object per line); auto goes by the "
-                   "extension .csv .tsv .jsonl .ndjson, else text; stdin is text (default: auto)")
+                   "extension .csv .tsv .jsonl .ndjson, else text; stdin is text; pages: text "
+                   "lines whose URLs are web pages, as --page (default: auto)")
         ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
         ->option_text("FORMAT");
     const auto not_empty = [](const std::string& name) {
@@ -388,7 +406,7 @@ std::string finish(Options& options, const Pending& pending, bool stdin_is_tty) 
     if (std::string error = finish_shard(options.input, pending); !error.empty()) {
         return error;
     }
-    if (options.input.lists.empty()) {
+    if (options.input.lists.empty() && options.input.pages.empty()) {
         if (stdin_is_tty) {
             return "no LIST given and standard input is a terminal\n"
                    "Run with --help for more information.";

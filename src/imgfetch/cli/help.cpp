@@ -47,13 +47,16 @@ Exit codes:
 
 // --help lists the options in this order, whatever order the groups register them in
 // (command_line.cpp): the order a reader learns them in. An option missing here comes last.
-constexpr std::array<std::string_view, 57> k_help_order{"help",
+constexpr std::array<std::string_view, 60> k_help_order{"help",
                                                         "version",
                                                         "LIST",
                                                         "input-format",
                                                         "url-column",
                                                         "name-column",
                                                         "sha256-column",
+                                                        "page",
+                                                        "max-page-size",
+                                                        "probe-links",
                                                         "output",
                                                         "jobs",
                                                         "sequential",

@@ -12,6 +12,7 @@ enum class InputFormat {
     csv,         // a header row, then comma-separated rows (RFC 4180 quoting)
     tsv,         // the same with tabs
     jsonl,       // one JSON object per line: url, and optional name, referer, headers, sha256
+    pages,       // text lines whose URLs are web pages: their images are downloaded (--page)
 };
 
 // How the lists of a run are read: their format and, for CSV and TSV, the columns that

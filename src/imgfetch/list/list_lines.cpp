@@ -81,6 +81,7 @@ std::unique_ptr<ListLines> open_list_lines(std::istream& in, InputFormat format,
         return std::make_unique<JsonLines>(in);
     case InputFormat::auto_detect:
     case InputFormat::text:
+    case InputFormat::pages: // the same lines; their URLs are pages (task_source.cpp)
         break;
     }
     return std::make_unique<TextLines>(in);

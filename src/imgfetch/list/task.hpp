@@ -21,6 +21,8 @@ struct Task {
     std::string referer{};              // overrides --referer for this URL
     std::vector<std::string> headers{}; // "Name: value"; after --header's, so a same name wins
     std::string expected_sha256{};      // lowercase hex; a mismatch fails the URL, nothing saved
+    // An image found on a web page (--page): that page's URL, credentials redacted; else empty.
+    std::string page{};
 };
 
 } // namespace imgfetch

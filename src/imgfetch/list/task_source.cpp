@@ -14,6 +14,7 @@
 
 #include "imgfetch/list/name_allocator.hpp"
 #include "imgfetch/list/name_from_url.hpp"
+#include "imgfetch/list/page_tasks.hpp"
 #include "imgfetch/list/sanitize.hpp"
 #include "imgfetch/list/url_list.hpp"
 #include "imgfetch/setup_error.hpp"
@@ -103,7 +104,39 @@ public:
             }
             return;
         }
-        const auto& entry = std::get<ListEntry>(line.parsed);
+        take_entry(std::get<ListEntry>(line.parsed), line.number, {});
+    }
+
+    // A page's URL at `number`: its images, or one failed result when it gives none.
+    void take_page(PageSource* source, const std::string& page_url, std::size_t number) {
+        if (source == nullptr) {
+            bad_line(m_next_seq++, "page", number, "no page source");
+            return;
+        }
+        PageImages images = source->images_of(page_url, number);
+        const std::string page = redact_credentials(page_url);
+        if (!images.error.empty()) {
+            TransferResult result =
+                failed_result(m_next_seq++, number, page_url, "page " + page + ": " + images.error);
+            result.page = page;
+            reported_at_once(std::move(result));
+            return;
+        }
+        for (std::string& url : images.urls) {
+            ListEntry entry;
+            std::optional<ParsedUrl> parsed = parse_url(url);
+            if (!parsed) {
+                continue; // resolved by libcurl, so it parses; skipped if ever not
+            }
+            entry.url = std::move(url);
+            entry.parsed = std::move(*parsed);
+            entry.referer = images.referer;
+            take_entry(entry, number, page);
+        }
+    }
+
+    // A URL to download (a list line's or a page's image): a task, or a duplicate.
+    void take_entry(const ListEntry& entry, std::size_t number, const std::string& page) {
         const std::size_t seq = m_next_seq++;
         const auto [first_seq, inserted] = m_first_of_url.try_emplace(entry.url, seq);
         // Equal URLs hash alike, so a URL and its duplicates are always in the same shard.
@@ -113,7 +146,7 @@ public:
         }
         if (!inserted) {
             if (mine) {
-                duplicate(seq, line.number, entry.url, static_cast<std::size_t>(first_seq));
+                duplicate(seq, number, entry.url, static_cast<std::size_t>(first_seq), page);
             }
             return;
         }
@@ -125,9 +158,9 @@ public:
             return;
         }
         progress_task_added(m_progress); // before the emit: a task is read before it is done
-        m_emit(Task{seq, line.number, entry.url, std::move(reserved.name), reserved.needs_extension,
+        m_emit(Task{seq, number, entry.url, std::move(reserved.name), reserved.needs_extension,
                     entry.parsed.host, entry.parsed.normalized, entry.referer, entry.headers,
-                    entry.expected_sha256});
+                    entry.expected_sha256, page});
         ++m_stats.tasks;
     }
 
@@ -157,13 +190,14 @@ private:
     }
 
     void duplicate(std::size_t seq, std::size_t number, const std::string& url,
-                   std::size_t first_seq) {
+                   std::size_t first_seq, const std::string& page) {
         TransferResult result;
         result.seq = seq;
         result.line = number;
         result.url = redact_credentials(url);
         result.status = Status::duplicate;
         result.duplicate_of = first_seq;
+        result.page = page;
         reported_at_once(std::move(result));
     }
 
@@ -192,10 +226,18 @@ ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultS
                            const std::function<void(Task)>& emit, const std::stop_token& stop,
                            const std::optional<Shard>& shard, ProgressCounters* progress) {
     TaskMaker maker(names, sink, emit, shard, progress);
+    for (std::size_t i = 0; i < lists.pages().size() && !stop.stop_requested(); ++i) {
+        maker.take_page(lists.page_source(), lists.pages()[i], i + 1);
+    }
     for (const ListInputs::Input& input : lists.inputs()) {
         ListReader::Line line;
         while (!stop.stop_requested() && input.lines->next(line)) {
-            maker.take(input.display_name, line);
+            const auto* entry = std::get_if<ListEntry>(&line.parsed);
+            if (input.format == InputFormat::pages && entry != nullptr) {
+                maker.take_page(lists.page_source(), entry->url, line.number);
+            } else {
+                maker.take(input.display_name, line);
+            }
         }
         if (input.source->failed() || input.stream->bad()) {
             // Downloads may already be done: a failed line, not a fatal error, keeps the

@@ -20,6 +20,7 @@
 namespace imgfetch {
 
 class NameRegistry;
+class PageSource;
 struct ProgressCounters;
 
 // The URL lists of a run, opened up front so an unreadable one stops the run before any
@@ -50,7 +51,20 @@ public:
     };
     const std::vector<Input>& inputs() const { return m_inputs; }
 
+    // Pages (issue 15): the --page URLs, read before the lists (the N-th one's results report
+    // line N), and where every page's images come from, --input-format pages lists' included.
+    // `source` must outlive this object. Without a source, no page is read: a pages list's
+    // lines fail ("no page source").
+    void set_pages(std::vector<std::string> pages, PageSource* source) {
+        m_pages = std::move(pages);
+        m_page_source = source;
+    }
+    const std::vector<std::string>& pages() const { return m_pages; }
+    PageSource* page_source() const { return m_page_source; }
+
 private:
+    std::vector<std::string> m_pages;
+    PageSource* m_page_source = nullptr;
     std::vector<std::unique_ptr<InterruptibleInput>> m_sources;
     std::vector<std::unique_ptr<std::istream>> m_streams;
     std::vector<std::unique_ptr<ListLines>> m_lines; // after m_streams: they read them
@@ -78,6 +92,11 @@ struct ProduceStats {
 // With `progress`, every result counts as a task read (progress_task_added) before it is
 // emitted or reported; the ones reported here (bad lines, duplicates, read errors) also count
 // as done at once. count_list_tasks() counts ahead what this reads.
+//
+// Pages (ListInputs::set_pages; --page first, then the lists in order, where a pages list's
+// lines are pages): each page is fetched and its images become tasks in page order, named and
+// de-duplicated like list lines, with the page's line, Task::page and (without --referer) the
+// page as Referer. A page that cannot be used is one failed result (its URL, page and error).
 ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultSink& sink,
                            const std::function<void(Task)>& emit, const std::stop_token& stop = {},
                            const std::optional<Shard>& shard = std::nullopt,

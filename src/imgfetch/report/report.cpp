@@ -56,7 +56,8 @@ json report_file_entry(const TransferResult& r, const std::string& path) {
                 {"frames", r.frames == 0 ? json(nullptr) : json(r.frames)},
                 {"reason", or_null(r.reason)},
                 {"effective_url", or_null(r.effective_url)},
-                {"duplicate_of", or_null(r.same_content_as)}};
+                {"duplicate_of", or_null(r.same_content_as)},
+                {"page", or_null(r.page)}};
 }
 
 json report_summary(const Summary& summary) {

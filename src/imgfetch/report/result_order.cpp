@@ -20,13 +20,14 @@ constexpr std::size_t k_block_slots = 256;
 
 // A new field must be written and read below, or spilled results would lose it: this fails
 // to compile until encode_result() and decode_result() have been looked at.
-static_assert(sizeof(TransferResult) == 504,
+static_assert(sizeof(TransferResult) == 536,
               "TransferResult changed: update encode_result() and decode_result()");
 
 std::size_t string_bytes(const TransferResult& r) {
     return r.url.size() + r.path.size() + r.http_version.size() + r.error.size() +
            (r.sha256 ? r.sha256->size() : 0) + r.source_url.size() + r.file_name.size() +
-           r.format.size() + r.reason.size() + r.effective_url.size() + r.same_content_as.size();
+           r.format.size() + r.reason.size() + r.effective_url.size() + r.same_content_as.size() +
+           r.page.size();
 }
 
 class Encoder {
@@ -129,6 +130,7 @@ std::string encode_result(const TransferResult& r) {
     e.text(r.reason);
     e.text(r.effective_url);
     e.text(r.same_content_as);
+    e.text(r.page);
     e.text(r.source_url);
     e.text(r.file_name);
     return e.take();
@@ -168,6 +170,7 @@ TransferResult decode_result(const std::string& bytes) {
     d.text(r.reason);
     d.text(r.effective_url);
     d.text(r.same_content_as);
+    d.text(r.page);
     d.text(r.source_url);
     d.text(r.file_name);
     return r;

@@ -37,6 +37,7 @@ TransferResult failed_result(std::size_t seq, std::size_t line, const std::strin
 TransferResult failed_result(const Task& task, std::string error) {
     TransferResult result = failed_result(task.seq, task.line, task.url, std::move(error));
     result.file_name = task.file_name;
+    result.page = task.page;
     return result;
 }
 
@@ -47,6 +48,7 @@ TransferResult result_for(const Task& task, unsigned worker) {
     result.url = redact_credentials(task.url);
     result.source_url = task.url;
     result.file_name = task.file_name;
+    result.page = task.page;
     result.worker = worker;
     return result;
 }

@@ -62,6 +62,7 @@ struct TransferResult {
     std::string reason;          // why a result is filtered ("width 120 < --min-width 200")
     std::string effective_url;   // the URL the last redirect led to (redacted); empty when none
     std::string same_content_as; // path of an earlier file of this run with identical bytes
+    std::string page; // the page (--page) this image was found on, redacted; empty for list lines
 
     // For --failed-list only (not reported): the list line to run again.
     std::string source_url; // the URL as listed, credentials included

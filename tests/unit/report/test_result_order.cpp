@@ -92,7 +92,8 @@ std::string reference_report(const RunInfo& info, const Summary& summary,
                               {"frames", r.frames == 0 ? ojson() : ojson(r.frames)},
                               {"reason", or_null_text(r.reason)},
                               {"effective_url", or_null_text(r.effective_url)},
-                              {"duplicate_of", or_null_text(r.same_content_as)}});
+                              {"duplicate_of", or_null_text(r.same_content_as)},
+                              {"page", or_null_text(r.page)}});
     }
     const ojson report{{"version", 1},
                        {"mode", info.mode},
@@ -208,6 +209,7 @@ TEST(ResultOrder, EncodingKeepsEveryReportedField) {
     r.worker.reset();
     r.connections = 2;
     r.tls_handshakes = 1;
+    r.page = "http://h/gallery.html";
     const TransferResult back = decode_result(encode_result(r));
     EXPECT_EQ(back.seq, r.seq);
     EXPECT_EQ(back.line, r.line);
@@ -228,6 +230,7 @@ TEST(ResultOrder, EncodingKeepsEveryReportedField) {
     EXPECT_EQ(back.sha256, r.sha256);
     EXPECT_EQ(back.source_url, r.source_url);
     EXPECT_EQ(back.file_name, r.file_name);
+    EXPECT_EQ(back.page, r.page);
 }
 
 // Collects what a streaming sink hands on. Called under the sink's lock only.

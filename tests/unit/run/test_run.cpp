@@ -255,11 +255,11 @@ TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
     EXPECT_TRUE(ok["error"].is_null());
     EXPECT_TRUE(ok["sha256"].is_null()) << "no --checksum";
     const json& bad = r["files"][1];
-    for (const char* key :
-         {"url", "path", "http_status", "http_version", "worker", "start", "end", "sha256"}) {
+    for (const char* key : {"url", "path", "http_status", "http_version", "worker", "start", "end",
+                            "sha256", "page"}) {
         EXPECT_TRUE(bad[key].is_null()) << key;
     }
-    EXPECT_EQ(bad.size(), 21U);
+    EXPECT_EQ(bad.size(), 22U);
 }
 
 TEST_F(RunTest, ListsAreReadInOrder) {
