@@ -46,12 +46,19 @@ inline std::string read_file(const std::filesystem::path& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Sorted names of the entries of a directory, except imgfetch's lock file (every run leaves
-// it). Temporaries and anything else do show up.
+// Sorted names of the entries of a directory, except imgfetch's own records (lock files, which
+// every run leaves, and the filter memory). Temporaries and anything else do show up.
 inline std::vector<std::string> list_dir(const std::filesystem::path& dir) {
+    // imgfetch's own records, never a download: the directory locks (".imgfetch.lock",
+    // ".imgfetch.shard-K-of-N.lock") and the filter memory (".imgfetch[.shard-K-of-N].filtered").
+    // Download temporaries (".imgfetch-<hex>.part") are listed: no test may leave one behind.
+    const auto is_record = [](const std::string& name) {
+        return name.starts_with(".imgfetch.") &&
+               (name.ends_with(".lock") || name.ends_with(".filtered"));
+    };
     std::vector<std::string> names;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        if (entry.path().filename() != ".imgfetch.lock") {
+        if (!is_record(entry.path().filename().string())) {
             names.push_back(entry.path().filename().string());
         }
     }

@@ -64,7 +64,8 @@ struct MemoryFetch {
         curl_easy_setopt(transfer.easy, CURLOPT_WRITEDATA, this);
         curl_easy_setopt(transfer.easy, CURLOPT_HEADERFUNCTION, &MemoryFetch::on_header);
         curl_easy_setopt(transfer.easy, CURLOPT_HEADERDATA, this);
-        return perform_following_redirects(transfer);
+        std::string redirected_to; // final_url() reads libcurl's effective URL instead
+        return perform_following_redirects(transfer, redirected_to);
     }
 
     std::string final_url() const {
