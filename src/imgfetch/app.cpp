@@ -31,16 +31,46 @@
 
 namespace imgfetch {
 
+namespace {
+
+// --reject-hash: read once, immutable while the workers read it. Throws SetupError (exit 2).
+PlaceholderHashes load_placeholders(const TransferOptions& transfer) {
+    return transfer.reject_hash_file.empty() ? PlaceholderHashes()
+                                             : PlaceholderHashes::load(transfer.reject_hash_file);
+}
+
+// What earlier runs' filters turned away: only when a filter is set.
+std::optional<FilterMemory> open_filter_memory(const Options& options, const OutputDir& dir) {
+    std::string fingerprint = filter_fingerprint(options.transfer);
+    if (fingerprint.empty()) {
+        return std::nullopt;
+    }
+    return std::optional<FilterMemory>(std::in_place, dir, options.input.shard,
+                                       std::move(fingerprint));
+}
+
+// 3. The run's end: summary line, the outputs written, the exit code.
+int finish_run(RunInfo info, const RunClock& clock, const ResultSink& sink, RunOutputs& outputs,
+               bool interrupted) {
+    info.seconds = clock.seconds_since_start();
+    const Summary summary = sink.summary();
+    if (interrupted) {
+        spdlog::warn("interrupted: completed files were kept, unfinished ones discarded, the "
+                     "rest of the list was not read");
+    }
+    spdlog::info("{}", format_summary_line(summary, info));
+    outputs.write(info, summary, interrupted);
+    return to_int(summary.failed == 0 ? ExitCode::ok : ExitCode::some_failed);
+}
+
+} // namespace
+
 int run(const Options& options, std::stop_token stop, StatusLine* console) {
     // 1. Setup that may fail fatally (exit 2 or 3) happens before any download starts.
     ListInputs lists(options.input.lists, stop, options.input.list_format);
     // --report, --timeline, --failed-list: checked writable now.
     RunOutputs outputs(options.outputs);
-    // --reject-hash: read once, immutable while the workers read it.
-    const PlaceholderHashes placeholders =
-        options.transfer.reject_hash_file.empty()
-            ? PlaceholderHashes()
-            : PlaceholderHashes::load(options.transfer.reject_hash_file);
+    const PlaceholderHashes placeholders = load_placeholders(options.transfer);
     const OutputDir dir(options.outputs.output_dir, temporary_owner_tag(options.input.shard));
     const DirLock lock(dir, options.input.shard);       // one run per directory, or one per shard
     remove_stale_temporaries(dir, options.input.shard); // a killed run's, now that none can be live
@@ -69,11 +99,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
         bar.emplace(*console, counters);
         list_total.emplace(lists, options.input.shard, counters, stop);
     }
-    // What earlier runs' filters turned away (only when a filter is set).
-    std::optional<FilterMemory> filter_memory;
-    if (std::string fingerprint = filter_fingerprint(options.transfer); !fingerprint.empty()) {
-        filter_memory.emplace(dir, options.input.shard, std::move(fingerprint));
-    }
+    std::optional<FilterMemory> filter_memory = open_filter_memory(options, dir);
     DownloadContext ctx{options.transfer, dir, clock, stop, &names, bar ? &counters : nullptr};
     ctx.filter_memory = filter_memory ? &*filter_memory : nullptr;
     ctx.placeholders = placeholders.empty() ? nullptr : &placeholders;
@@ -92,17 +118,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     sink.finish();       // the outputs get the results still waiting for their turn
     cookie_files.save(); // --save-cookies: every transfer has ended, interrupted or not
 
-    // 3. Report: summary line, JSON report, exit code.
-    RunInfo info = started;
-    info.seconds = clock.seconds_since_start();
-    const Summary summary = sink.summary();
-    if (stop.stop_requested()) {
-        spdlog::warn("interrupted: completed files were kept, unfinished ones discarded, the "
-                     "rest of the list was not read");
-    }
-    spdlog::info("{}", format_summary_line(summary, info));
-    outputs.write(info, summary, stop.stop_requested());
-    return to_int(summary.failed == 0 ? ExitCode::ok : ExitCode::some_failed);
+    return finish_run(started, clock, sink, outputs, stop.stop_requested());
 }
 
 } // namespace imgfetch

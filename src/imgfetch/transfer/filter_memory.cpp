@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <fstream>
 #include <iterator>
@@ -81,9 +82,9 @@ std::string read_at(const OutputDir& dir, const std::string& name) {
         return {};
     }
     std::string bytes;
-    char buffer[64 * 1024];
-    for (ssize_t got = 0; (got = ::read(fd, buffer, sizeof buffer)) > 0;) {
-        bytes.append(buffer, static_cast<std::size_t>(got));
+    std::array<char, 64 * 1024> buffer{};
+    for (ssize_t got = 0; (got = ::read(fd, buffer.data(), buffer.size())) > 0;) {
+        bytes.append(buffer.data(), static_cast<std::size_t>(got));
     }
     ::close(fd);
     return bytes;
