@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cerrno>
-#include <random>
 #include <string_view>
 #include <system_error>
 
@@ -20,19 +19,6 @@ namespace {
 
 constexpr int k_create_attempts = 16;
 
-// 16 random hex digits. The generator is per thread, so no lock is needed.
-std::string random_suffix() {
-    thread_local std::mt19937_64 generator{std::random_device{}()};
-    static constexpr std::string_view k_hex = "0123456789abcdef";
-    std::uint64_t value = generator();
-    std::string out(16, '0');
-    for (char& c : out) {
-        c = k_hex[value & 0xF];
-        value >>= 4;
-    }
-    return out;
-}
-
 [[noreturn]] void throw_errno(const std::string& what) {
     throw std::system_error(errno, std::generic_category(), what);
 }
@@ -41,7 +27,7 @@ std::string random_suffix() {
 
 AtomicFile::AtomicFile(const OutputDir& dir) : m_dir(dir) {
     for (int attempt = 0; attempt < k_create_attempts; ++attempt) {
-        m_temp_name = temporary_name(random_suffix(), m_dir.temporary_tag());
+        m_temp_name = temporary_name(random_hex16(), m_dir.temporary_tag());
         // O_EXCL|O_NOFOLLOW: never reuse or follow anything already there. Mode 0666 so the
         // final file gets 0666 & ~umask like any file a tool creates.
         m_fd = ::openat(m_dir.fd(), m_temp_name.c_str(),
@@ -116,7 +102,7 @@ namespace {
 // Creates "<path>.<random>.part" exclusively and returns its fd; `temp` receives its name.
 int create_temp_beside(const std::string& path, unsigned mode, std::string& temp) {
     for (int attempt = 0; attempt < k_create_attempts; ++attempt) {
-        temp = path + "." + random_suffix() + ".part";
+        temp = path + "." + random_hex16() + ".part";
         const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                               static_cast<mode_t>(mode));
         if (fd >= 0) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <random>
 
 namespace imgfetch {
 
@@ -41,6 +43,18 @@ std::string temporary_owner_tag(const std::optional<Shard>& shard) {
         return "";
     }
     return ".shard-" + std::to_string(shard->index) + "-of-" + std::to_string(shard->count);
+}
+
+std::string random_hex16() {
+    thread_local std::mt19937_64 generator{std::random_device{}()};
+    static constexpr std::string_view k_hex = "0123456789abcdef";
+    std::uint64_t value = generator();
+    std::string out(k_random_digits, '0');
+    for (char& c : out) {
+        c = k_hex[value & 0xF];
+        value >>= 4;
+    }
+    return out;
 }
 
 std::string temporary_name(std::string_view random16, std::string_view owner_tag) {

@@ -16,6 +16,10 @@ namespace imgfetch {
 // "" for an unsharded run, ".shard-K-of-N" for a shard: what AtomicFile puts before ".part".
 std::string temporary_owner_tag(const std::optional<Shard>& shard);
 
+// 16 random lower-case hex digits for a temporary's name. Thread-safe: the generator is per
+// thread, so no lock is needed.
+std::string random_hex16();
+
 // ".imgfetch-" + `random16` + `owner_tag` + ".part"; `random16` is 16 hex digits.
 std::string temporary_name(std::string_view random16, std::string_view owner_tag);
 

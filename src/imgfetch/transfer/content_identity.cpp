@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -23,19 +22,6 @@ namespace imgfetch {
 
 namespace {
 
-// 16 random hex digits for the link's temporary name. The generator is per thread: no lock.
-std::string content_identity_random16() {
-    thread_local std::mt19937_64 generator{std::random_device{}()};
-    constexpr const char* k_hex = "0123456789abcdef";
-    std::uint64_t bits = generator();
-    std::string digits(16, '0');
-    for (char& digit : digits) {
-        digit = k_hex[bits & 0xF];
-        bits >>= 4;
-    }
-    return digits;
-}
-
 // Why linking failed, for the debug log; the temporary link is removed again.
 std::string link_failure(const OutputDir& dir, const std::string& temp, const std::string& what) {
     std::string text = what + ": " + error_text(errno);
@@ -50,7 +36,7 @@ std::string link_failure(const OutputDir& dir, const std::string& temp, const st
 // refuses. Returns an error text, or empty on success.
 std::string link_to_earlier(const OutputDir& dir, const std::string& earlier,
                             const std::string& final_name, std::uint64_t bytes) {
-    const std::string temp = temporary_name(content_identity_random16(), dir.temporary_tag());
+    const std::string temp = temporary_name(random_hex16(), dir.temporary_tag());
     if (::linkat(dir.fd(), earlier.c_str(), dir.fd(), temp.c_str(), 0) != 0) {
         return "link: " + error_text(errno);
     }
