@@ -26,6 +26,7 @@ packages=(
     build-essential cmake pkg-config
     libcurl4-openssl-dev libcli11-dev libspdlog-dev nlohmann-json3-dev
     libgtest-dev libcpp-httplib-dev zlib1g-dev libssl-dev libbrotli-dev libzstd-dev libexpat1-dev libgumbo-dev
+    libsqlite3-dev
 )
 
 for arg in "$@"; do

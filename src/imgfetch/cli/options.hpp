@@ -35,6 +35,12 @@ struct ImageFilters {
     std::vector<std::string> reject_types; // never keep these
 };
 
+// --layout: where under DIR a URL's file goes (issue 16 part 1).
+enum class Layout {
+    flat, // DIR/name
+    url,  // DIR/host/path/of/the/url/name, like wget -x
+};
+
 // Every default below is the command line's default, and is written only here: CLI11 binds
 // these fields directly, and each stage reads its group by const reference. A test that
 // wants another value sets that field by name.
@@ -89,6 +95,9 @@ struct TransferOptions {
     ImageFilters filters;                      // --min-width ... --reject-types
     std::string reject_hash_file;              // --reject-hash: sha256s of placeholders
     DedupeMode dedupe = DedupeMode::none;      // --dedupe link
+    // Collections (issue 16 part 3): a failed transfer keeps its temporary under a name
+    // derived from the URL, and the next attempt or run continues it with Range + If-Range.
+    bool resume = false; // --resume
 };
 
 // How hard the run presses on servers: workers, or none, and a cap per host.
@@ -106,6 +115,10 @@ struct OutputOptions {
     std::string failed_list_file; // write the failed URLs here, in list format, when not empty
     std::string json_lines_file;  // --json-lines: one JSON line per finished URL; "-" = stdout
     std::string manifest_file;    // --manifest: sha256sum lines of the files saved
+    // Collections (issue 16 parts 1 and 2).
+    Layout layout = Layout::flat; // --layout flat|url
+    std::string name_template;    // --name-template; empty = the layout's names
+    std::string archive_file;     // --archive: SQLite record of what was fetched; empty = none
 };
 
 // What the terminal and the log show.

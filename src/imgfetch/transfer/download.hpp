@@ -16,6 +16,7 @@ namespace imgfetch {
 class CurlSession;
 class ContentRegistry;
 class CurlShare;
+class DownloadArchive;
 class FilterMemory;
 class HostBackoff;
 class NameRegistry;
@@ -40,6 +41,7 @@ struct DownloadContext {
     // owned by the run mode (run_pool, run_sequential); may be null.
     ContentRegistry* same_content = nullptr;
     FilterMemory* filter_memory = nullptr; // URLs earlier runs filtered (thread-safe); may be null
+    DownloadArchive* archive = nullptr;    // --archive: what was fetched (thread-safe); may be null
 };
 
 // One attempt's outcome: the result for the report, and what the retry loop needs besides.

@@ -1,0 +1,33 @@
+// The options of collections that live for years (issue 16): where files go under DIR, the
+// download archive, and resume.
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <string>
+
+#include "imgfetch/cli/option_groups.hpp"
+
+namespace imgfetch {
+
+void add_collection_options(CLI::App& app, Options& options) {
+    OutputOptions& outputs = options.outputs;
+    const std::map<std::string, Layout> layouts{{"flat", Layout::flat}, {"url", Layout::url}};
+    app.add_option("--layout", outputs.layout,
+                   "Where a file goes under DIR: flat (DIR/name) or url (DIR/host/path/name, "
+                   "like wget -x) (default: flat)")
+        ->transform(CLI::CheckedTransformer(layouts, CLI::ignore_case))
+        ->option_text("flat|url");
+    app.add_option("--name-template", outputs.name_template,
+                   "Name each file by TEMPLATE under DIR, with {host} {path} {dir} {name} {stem} "
+                   "{ext} {line} {sha256}; '/' makes folders")
+        ->option_text("TEMPLATE");
+    app.add_option("--archive", outputs.archive_file,
+                   "Record every file fetched in this SQLite database; a URL found there is "
+                   "skipped, even when its file was moved or deleted")
+        ->option_text("FILE");
+    app.add_flag("--resume", options.transfer.resume,
+                 "Keep a failed transfer's partial file and continue it with a Range request "
+                 "on the next attempt or run");
+}
+
+} // namespace imgfetch
