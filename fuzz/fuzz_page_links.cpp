@@ -1,6 +1,8 @@
 // libFuzzer target: the page extractor reads pages from any server. Any bytes must parse (an
 // HTML5 parser accepts every input), and what comes out must keep its documented shape:
 // absolute http(s) URLs without fragments or repeats, every srcset pick one of its candidates.
+// And the nesting bound that guards the parse (page/nesting_bound.hpp) is never below the depth
+// gumbo really builds.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -9,8 +11,10 @@
 #include <string>
 #include <string_view>
 
+#include "imgfetch/page/nesting_bound.hpp"
 #include "imgfetch/page/page_links.hpp"
 #include "imgfetch/page/srcset.hpp"
+#include "support/gumbo_depth.hpp"
 
 namespace {
 
@@ -31,6 +35,13 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     // A copy of exactly `size` bytes on the heap, so ASan catches any read past its end.
     const std::string input(reinterpret_cast<const char*>(data), size);
+
+    const std::size_t bound = imgfetch::nesting_bound(input, 1U << 20);
+    if (bound < imgfetch::test::gumbo_tree_depth(input)) {
+        std::fprintf(stderr, "nesting bound %zu below gumbo's depth %zu\n", bound,
+                     imgfetch::test::gumbo_tree_depth(input));
+        check(false);
+    }
 
     std::set<std::string> urls;
     for (const imgfetch::PageLink& link :

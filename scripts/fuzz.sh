@@ -43,33 +43,50 @@ mkdir -p "$artifacts" "$logs"
 export ASAN_OPTIONS="detect_leaks=1:strict_string_checks=1 ${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1 ${UBSAN_OPTIONS:-}"
 
-failed=()
-summary=()
-for target in "${targets[@]}"; do
-    section "$target: ${seconds} s"
-    corpus=$work/$target
+# One target's run: its log in $logs, its one-line summary in $work/<target>.line, its exit
+# status in $work/<target>.status. Targets run nproc at a time (each fuzzes on one core).
+fuzz_one() {
+    local target=$1 corpus=$work/$1 log=$logs/$1.log status=0
     mkdir -p "$corpus"
     cp fuzz/corpus/"$target"/* "$corpus"/
-    log=$logs/$target.log
-    status=0
     # The copy comes first: libFuzzer writes the inputs it finds into the first corpus dir.
     # A fixed seed (FUZZ_SEED, default 1) keeps CI runs reproducible; set another to explore.
-    options=(-max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -max_len=4096 -timeout=10
+    local options=(-max_total_time="$seconds" -seed="${FUZZ_SEED:-1}" -max_len=4096 -timeout=10
         -print_final_stats=1 -artifact_prefix="$artifacts/$target-")
     if [[ -f fuzz/$target.dict ]]; then
         options+=(-dict="fuzz/$target.dict")
     fi
     "$build/fuzz/$target" "$corpus" "${options[@]}" >"$log" 2>&1 || status=$?
+    local execs per_second coverage
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     per_second=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)
-    line="$target: exit $status, ${execs:-?} execs (${per_second:-?}/s), ${coverage:-cov: ?}, corpus $(find "$corpus" -type f | wc -l) files"
-    echo "$line"
+    echo "$target: exit $status, ${execs:-?} execs (${per_second:-?}/s), ${coverage:-cov: ?}, corpus $(find "$corpus" -type f | wc -l) files" >"$work/$target.line"
+    echo "$status" >"$work/$target.status"
+}
+
+section "${#targets[@]} targets, ${seconds} s each, $(nproc) at a time"
+running=0
+for target in "${targets[@]}"; do
+    if ((running >= $(nproc))); then
+        wait -n || true
+        running=$((running - 1))
+    fi
+    fuzz_one "$target" &
+    running=$((running + 1))
+done
+wait || true
+
+failed=()
+summary=()
+for target in "${targets[@]}"; do
+    line=$(cat "$work/$target.line" 2>/dev/null || echo "$target: did not finish")
     summary+=("$line")
-    if ((status != 0)); then
+    if [[ $(cat "$work/$target.status" 2>/dev/null) != 0 ]]; then
         failed+=("$target")
-        grep -E 'ERROR|invariant failed|SUMMARY|Test unit written|^ *#[0-9]+ ' "$log" | head -n 40 || true
-        echo "full log: $log"
+        echo "$line"
+        grep -E 'ERROR|invariant failed|SUMMARY|Test unit written|^ *#[0-9]+ ' "$logs/$target.log" | head -n 40 || true
+        echo "full log: $logs/$target.log"
     fi
 done
 

@@ -1,11 +1,13 @@
 #include "imgfetch/list/page_tasks.hpp"
 
 #include <limits>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
 #include "imgfetch/cli/options.hpp"
 #include "imgfetch/list/task.hpp"
+#include "imgfetch/page/nesting_bound.hpp"
 #include "imgfetch/page/page_links.hpp"
 #include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/download.hpp"
@@ -30,6 +32,13 @@ PageImages PageSource::images_of(const std::string& page_url, std::size_t line) 
     FetchedPage fetched = fetch_page(*m_session, page, m_ctx, limit);
     if (!fetched.error.empty()) {
         images.error = std::move(fetched.error);
+        return images;
+    }
+    // gumbo's time grows faster than the square of a page's nesting: a hostile page is refused
+    // before it is parsed (nesting_bound.hpp).
+    if (nesting_bound(fetched.body) > k_max_page_nesting) {
+        images.error = "page nests elements more than " + std::to_string(k_max_page_nesting) +
+                       " deep; not parsed (a hostile or broken page)";
         return images;
     }
     std::size_t probed = 0;

@@ -163,6 +163,29 @@ TEST_F(PageTasks, APageOverTheCapOrAnErrorFailsAndTheNextPageStillRuns) {
     EXPECT_EQ(produced.tasks[0].line, 3U);
 }
 
+TEST_F(PageTasks, APageNestedDeeperThanTheCapFailsUnparsedAndTheNextPageStillRuns) {
+    // 200,000 nested elements (1 MB) would keep gumbo busy for hours; 1,000 are parsed.
+    std::string hostile;
+    for (int i = 0; i < 200000; ++i) {
+        hostile += "<div>";
+    }
+    serve("/deep.html", hostile + R"html(<img src="deep.png">)html");
+    std::string fine;
+    for (int i = 0; i < 1000; ++i) {
+        fine += "<span>";
+    }
+    serve("/fine.html", fine + R"html(<img src="fine.png">)html");
+
+    const PageTasksProduced produced =
+        produce({server.url("/deep.html"), server.url("/fine.html")});
+
+    EXPECT_EQ(urls_of(produced), (std::vector<std::string>{server.url("/fine.png")}));
+    ASSERT_EQ(produced.immediate.size(), 1U);
+    EXPECT_EQ(produced.immediate[0].status, Status::failed);
+    EXPECT_TRUE(contains(produced.immediate[0].error, "page nests elements more than 1024 deep"))
+        << produced.immediate[0].error;
+}
+
 TEST_F(PageTasks, APageWithinTheCapIsParsedWhole) {
     serve("/fits.html", std::string(900, ' ') + R"html(<img src="end.png">)html");
     input.max_page_size = 919; // exactly the page's size
