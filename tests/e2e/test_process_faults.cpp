@@ -398,6 +398,32 @@ TEST_F(DirLockBetweenRuns, AHeldLockRefusesASecondRunWithCode3UntilItIsReleased)
     expect_fast_files_intact(1);
 }
 
+TEST_F(DirLockBetweenRuns, ARefusedRunLeavesTheJsonLinesFileOfTheRunningOneAsItWas) {
+    std::filesystem::create_directories(out());
+    const auto lock_path = temp / "out" / ".imgfetch.lock";
+    Fd holder(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666));
+    ASSERT_EQ(::flock(holder.get(), LOCK_EX | LOCK_NB), 0);
+    const std::string lines = (temp / "live.jsonl").string();
+    test::write_file(lines, "{\"line\": 1}\n"); // what the running run has written so far
+    const std::string list = list_of({"/fast/f1.png"});
+
+    ChildProcess refused =
+        start_imgfetch({list, "-o", out(), "--json-lines", lines}, io("refused"));
+
+    const auto status = refused.wait_for_exit(k_exit_deadline);
+    ASSERT_TRUE(status) << refused.err();
+    EXPECT_EQ(*status, exited_with(3)) << refused.err();
+    EXPECT_EQ(read_file(lines), "{\"line\": 1}\n") << "the refused run cut the file";
+
+    holder.reset();
+    ChildProcess next = start_imgfetch({list, "-o", out(), "--json-lines", lines}, io("next"));
+
+    EXPECT_EQ(next.wait_for_exit(), exited_with(0)) << next.err();
+    const std::string written = read_file(lines);
+    EXPECT_EQ(written.find("\"line\": 1"), std::string::npos) << "a run that starts truncates";
+    EXPECT_NE(written.find("\"summary\""), std::string::npos) << written;
+}
+
 TEST_F(DirLockBetweenRuns, ARunningRunHoldsTheLockAndACrashedOneLeavesNoStaleLock) {
     ChildProcess first =
         start_imgfetch({list_of({"/slow/s1.png"}, "first.txt"), "-o", out()}, io("first"));

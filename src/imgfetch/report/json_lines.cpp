@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -43,12 +44,15 @@ JsonLinesWriter::JsonLinesWriter(std::string path, std::string spill_dir)
         m_fd = STDOUT_FILENO;
         return;
     }
-    m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // Not truncated yet: a run that stops before its first line (another run holds DIR's lock,
+    // say, and may be writing this very file) leaves it as it was. The first line truncates.
+    m_fd = ::open(m_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (m_fd < 0) {
         throw SetupError("cannot write --json-lines '" + printable(m_path) +
                          "': " + error_text(errno));
     }
     m_owns_fd = true;
+    m_truncate_first = true;
 }
 
 JsonLinesWriter::~JsonLinesWriter() {
@@ -97,6 +101,15 @@ void JsonLinesWriter::finish(const Summary& summary) {
 void JsonLinesWriter::write_line(const std::string& line) {
     std::string text = line;
     text += '\n';
+    if (std::exchange(m_truncate_first, false)) {
+        struct stat info {};
+        // Only a regular file has a length to cut (a FIFO or a device is written as it is).
+        if (::fstat(m_fd, &info) == 0 && S_ISREG(info.st_mode) && ::ftruncate(m_fd, 0) != 0) {
+            fail(error_text(errno));
+            ++m_lost;
+            return;
+        }
+    }
     // Unbuffered: the line is out (in the pipe or the page cache) when add() returns.
     if (const int error = write_all(m_fd, text); error != 0) {
         fail(error_text(error));

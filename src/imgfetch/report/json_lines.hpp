@@ -22,8 +22,10 @@ namespace imgfetch {
 // RunOutputs, is the sink's consumer), and finish() runs after the sink has finished.
 class JsonLinesWriter {
 public:
-    // Creates or truncates `path` (mode 0644 before the umask), or takes standard output for
-    // "-". Throws SetupError when the file cannot be opened.
+    // Opens or creates `path` (mode 0644 before the umask), or takes standard output for "-";
+    // an existing file is truncated only when the first line is written, so a run that fails
+    // at set-up (another run holds the directory's lock) leaves it untouched. Throws
+    // SetupError when the file cannot be opened.
     explicit JsonLinesWriter(std::string path, std::string spill_dir = default_spill_dir());
     ~JsonLinesWriter();
     JsonLinesWriter(const JsonLinesWriter&) = delete;
@@ -45,6 +47,7 @@ private:
     const std::string m_path; // as given, for messages
     int m_fd = -1;
     bool m_owns_fd = false;
+    bool m_truncate_first = false; // the file is cut to nothing at the first line written
     FirstPaths m_first_paths;
     std::size_t m_written = 0; // lines written whole
     std::size_t m_lost = 0;    // lines not written after m_error
