@@ -38,6 +38,11 @@ std::string failed_line(const TransferResult& result, bool& has_credentials) {
     if (!is_list_field(result.source_url)) {
         return comment_for(result);
     }
+    if (!result.page.empty() && result.page == result.url) {
+        // A page that failed, not an image: as a list line it would be run as an image.
+        // Its error names it ("page URL: why", credentials redacted).
+        return "# run this page again with --page URL: " + printable(result.error) + "\n";
+    }
     // The list parser takes the rest of the line, trimmed, as NAME: reserved names are
     // sanitized (no control characters, no leading or trailing blanks), so they round-trip
     // as they are, spaces and '#' included.

@@ -12,8 +12,10 @@ namespace imgfetch {
 struct FailedList {
     // In list order, one line per failed result: "URL NAME" for a download (the URL as listed,
     // credentials included; NAME the name reserved for it, so a rerun saves under the same
-    // name, "-2" suffixes included), "# REASON" for a list line that had no usable URL. Empty
-    // when nothing failed.
+    // name, "-2" suffixes included), "# REASON" for a list line that had no usable URL, and
+    // "# run this page again with --page URL: page URL: REASON" for a page (--page) that failed
+    // (credentials redacted), which a list line would fetch as an image. Empty when nothing
+    // failed.
     std::string text;
     bool has_credentials = false; // some URL carries user:password@: keep the file private
 };

@@ -74,6 +74,21 @@ TEST(FailedList, ListsEachFailedDownloadAsUrlAndNameInListOrder) {
     EXPECT_FALSE(list.has_credentials);
 }
 
+TEST(FailedList, AFailedPageIsACommentSayingHowToRunItAgainAndItsImagesAreLines) {
+    TransferResult page = failed_result(0, 1, "http://me:pw@h/gallery.html",
+                                        "page http://***@h/gallery.html: HTTP 404");
+    page.page = "http://***@h/gallery.html";
+    TransferResult image = failed_download(1, "http://h/a.png", "a.png");
+    image.page = "http://h/other.html";
+
+    const FailedList list = render_failed_list({page, image}, false);
+
+    EXPECT_EQ(list.text, "# run this page again with --page URL: page http://***@h/gallery.html: "
+                         "HTTP 404\n"
+                         "http://h/a.png a.png\n");
+    EXPECT_FALSE(list.has_credentials) << "the page's password is not in the comment";
+}
+
 TEST(FailedList, IsEmptyWhenNothingFailed) {
     TransferResult duplicate;
     duplicate.status = Status::duplicate;
