@@ -23,6 +23,7 @@
 #include "imgfetch/transfer/curl_session.hpp"
 #include "imgfetch/transfer/curl_share.hpp"
 #include "imgfetch/transfer/download.hpp"
+#include "imgfetch/transfer/download_archive.hpp"
 #include "imgfetch/transfer/filter_memory.hpp"
 #include "imgfetch/transfer/netrc_file.hpp"
 #include "imgfetch/transfer/placeholder_hashes.hpp"
@@ -49,9 +50,18 @@ std::optional<FilterMemory> open_filter_memory(const Options& options, const Out
                                        std::move(fingerprint));
 }
 
+// --archive: opened after the directory lock, before any download; a database that cannot be
+// used is a SetupError (exit 2), never a silent refetch of everything.
+std::optional<DownloadArchive> open_archive(const OutputOptions& outputs) {
+    if (outputs.archive_file.empty()) {
+        return std::nullopt;
+    }
+    return std::optional<DownloadArchive>(std::in_place, outputs.archive_file);
+}
+
 // 3. The run's end: summary line, the outputs written, the exit code.
 int finish_run(RunInfo info, const RunClock& clock, const ResultSink& sink, RunOutputs& outputs,
-               bool interrupted) {
+               bool interrupted, std::size_t archive_missed) {
     info.seconds = clock.seconds_since_start();
     const Summary summary = sink.summary();
     if (interrupted) {
@@ -60,7 +70,14 @@ int finish_run(RunInfo info, const RunClock& clock, const ResultSink& sink, RunO
     }
     spdlog::info("{}", format_summary_line(summary, info));
     outputs.write(info, summary, interrupted);
-    return to_int(summary.failed == 0 ? ExitCode::ok : ExitCode::some_failed);
+    if (archive_missed > 0) {
+        // Saved but not archived: exit 1, or a cron job would never hear of it.
+        spdlog::warn("--archive: {} saved file(s) could not be recorded; the next run fetches "
+                     "them again",
+                     archive_missed);
+    }
+    return to_int(summary.failed == 0 && archive_missed == 0 ? ExitCode::ok
+                                                             : ExitCode::some_failed);
 }
 
 } // namespace
@@ -74,6 +91,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     const OutputDir dir(options.outputs.output_dir, temporary_owner_tag(options.input.shard));
     const DirLock lock(dir, options.input.shard);       // one run per directory, or one per shard
     remove_stale_temporaries(dir, options.input.shard); // a killed run's, now that none can be live
+    std::optional<DownloadArchive> archive = open_archive(options.outputs);
     if (options.input.shard && options.transfer.content_disposition) {
         spdlog::warn("--content-disposition with --shard: names from Content-Disposition are not "
                      "coordinated between shards; give each shard its own --output directory");
@@ -102,6 +120,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     std::optional<FilterMemory> filter_memory = open_filter_memory(options, dir);
     DownloadContext ctx{options.transfer, dir, clock, stop, &names, bar ? &counters : nullptr};
     ctx.filter_memory = filter_memory ? &*filter_memory : nullptr;
+    ctx.archive = archive ? &*archive : nullptr;
     ctx.placeholders = placeholders.empty() ? nullptr : &placeholders;
     // --page and pages lists: each page is fetched on the main thread when its turn comes.
     PageSource page_source(options.input, ctx, curl_share);
@@ -118,7 +137,8 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     sink.finish();       // the outputs get the results still waiting for their turn
     cookie_files.save(); // --save-cookies: every transfer has ended, interrupted or not
 
-    return finish_run(started, clock, sink, outputs, stop.stop_requested());
+    return finish_run(started, clock, sink, outputs, stop.stop_requested(),
+                      archive ? archive->missed() : 0);
 }
 
 } // namespace imgfetch

@@ -20,14 +20,14 @@ constexpr std::size_t k_block_slots = 256;
 
 // A new field must be written and read below, or spilled results would lose it: this fails
 // to compile until encode_result() and decode_result() have been looked at.
-static_assert(sizeof(TransferResult) == 536,
+static_assert(sizeof(TransferResult) == 632,
               "TransferResult changed: update encode_result() and decode_result()");
 
 std::size_t string_bytes(const TransferResult& r) {
     return r.url.size() + r.path.size() + r.http_version.size() + r.error.size() +
            (r.sha256 ? r.sha256->size() : 0) + r.source_url.size() + r.file_name.size() +
            r.format.size() + r.reason.size() + r.effective_url.size() + r.same_content_as.size() +
-           r.page.size();
+           r.page.size() + r.saved_name.size() + r.etag.size() + r.last_modified.size();
 }
 
 class Encoder {
@@ -133,6 +133,9 @@ std::string encode_result(const TransferResult& r) {
     e.text(r.page);
     e.text(r.source_url);
     e.text(r.file_name);
+    e.text(r.saved_name);
+    e.text(r.etag);
+    e.text(r.last_modified);
     return e.take();
 }
 
@@ -173,6 +176,9 @@ TransferResult decode_result(const std::string& bytes) {
     d.text(r.page);
     d.text(r.source_url);
     d.text(r.file_name);
+    d.text(r.saved_name);
+    d.text(r.etag);
+    d.text(r.last_modified);
     return r;
 }
 

@@ -11,6 +11,7 @@
 #include "imgfetch/files/output_dir.hpp"
 #include "imgfetch/list/naming.hpp"
 #include "imgfetch/transfer/content_identity.hpp"
+#include "imgfetch/transfer/download_archive.hpp"
 #include "imgfetch/transfer/easy_options.hpp"
 #include "imgfetch/transfer/existing_file.hpp"
 #include "imgfetch/transfer/failure_text.hpp"
@@ -29,9 +30,14 @@ bool is_success(long http_status) {
 }
 
 // Prepare: what the request needs before it is sent: for --existing update, the conditional
-// headers about `existing`; then every libcurl option.
-void prepare(PerTransfer& transfer, std::optional<ExistingFile> existing) {
-    if (existing) { // update: ask only for a changed file
+// headers about `existing` (or the validators of --archive's row, which a 304 then keeps);
+// then every libcurl option.
+void prepare(PerTransfer& transfer, std::optional<ExistingFile> existing,
+             const ArchivedFile* archived) {
+    if (archived != nullptr) { // update of an archived URL: its validators, wherever its file is
+        transfer.request_headers = validator_headers(archived->etag, archived->last_modified);
+        transfer.existing = existing ? std::move(existing) : ExistingFile{archived->path, 0};
+    } else if (existing) { // update: ask only for a changed file
         transfer.request_headers = conditional_headers(transfer.ctx.dir, *existing);
         transfer.existing = std::move(existing);
     }
@@ -173,6 +179,13 @@ void commit(PerTransfer& transfer, TransferResult& result) {
     result.status = Status::ok;
     result.bytes = transfer.body.bytes();
     result.path = transfer.ctx.dir.path_of(final_name);
+    result.saved_name = final_name;
+    if (const std::string etag = transfer.response.etag(); is_storable_etag(etag)) {
+        result.etag = etag;
+    }
+    if (const std::optional<std::int64_t> modified = transfer.response.last_modified()) {
+        result.last_modified = http_date(*modified);
+    }
 }
 
 // What the body sink saw of the body, for the report: the bytes received and the image facts.
@@ -190,7 +203,7 @@ void record_body_facts(const PerTransfer& transfer, TransferResult& result) {
 } // namespace
 
 Attempt download_link(CurlSession& session, const Task& task, const DownloadContext& ctx,
-                      unsigned worker) {
+                      unsigned worker, const ArchivedFile* archived) {
     Attempt attempt{result_for(task, worker), {}};
     TransferResult& result = attempt.result;
     result.attempts = 1;
@@ -202,7 +215,7 @@ Attempt download_link(CurlSession& session, const Task& task, const DownloadCont
             return Attempt{skipped_result(task, ctx, worker, *existing), {}};
         }
         PerTransfer transfer{task, ctx, session.handle()};
-        prepare(transfer, std::move(existing));
+        prepare(transfer, std::move(existing), archived);
         const CURLcode code = perform(transfer, result.effective_url);
         count_connections(transfer.easy, result);
         if (classify(transfer, code, attempt)) {

@@ -13,6 +13,7 @@
 
 namespace imgfetch {
 
+struct ArchivedFile;
 class CurlSession;
 class ContentRegistry;
 class CurlShare;
@@ -57,8 +58,10 @@ struct Attempt {
 // Uses `session` exclusively for the duration of the call (one thread at a time).
 // One attempt only (result.attempts is 1, or 0 when --existing skip made no request); the
 // advice says whether another attempt may succeed. --existing: see existing_file.hpp.
+// `archived` (--existing update of a URL in --archive): the request is conditional on that
+// row's ETag and Last-Modified, and a 304 is not_modified with the row's path.
 Attempt download_link(CurlSession& session, const Task& task, const DownloadContext& ctx,
-                      unsigned worker);
+                      unsigned worker, const ArchivedFile* archived = nullptr);
 
 // download_link plus the retry policy: transient failures (connection errors, timeouts, HTTP
 // 408, 429, 5xx) are retried up to settings.retries times after an exponential backoff with
@@ -67,6 +70,9 @@ Attempt download_link(CurlSession& session, const Task& task, const DownloadCont
 // every attempt; start is the first attempt's start.
 // With ctx.filter_memory, a URL an earlier run with the same filters turned away is filtered
 // again with no request (unless --existing overwrite), and a newly filtered one is remembered.
+// With ctx.archive, a URL found there is skipped with no request (its path the archived one),
+// unless --existing overwrite, or update (a conditional request on the row's validators); an ok
+// result is recorded (a failed record is a warning and DownloadArchive::missed()).
 // With ctx.host_backoff, every attempt first waits out a backoff of the listed URL's host, and a
 // 429 or 503 with Retry-After backs that whole host off (every worker) for that long.
 TransferResult download_with_retries(CurlSession& session, const Task& task,

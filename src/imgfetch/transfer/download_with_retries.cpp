@@ -4,6 +4,7 @@
 #include <random>
 
 #include "imgfetch/run/host_backoff.hpp"
+#include "imgfetch/transfer/archive_lookup.hpp"
 #include "imgfetch/transfer/download.hpp"
 #include "imgfetch/transfer/existing_file.hpp"
 #include "imgfetch/transfer/filter_memory.hpp"
@@ -62,7 +63,8 @@ TransferResult remembered_filtered(const Task& task, const DownloadContext& ctx,
 }
 
 TransferResult attempts_with_retries(CurlSession& session, const Task& task,
-                                     const DownloadContext& ctx, unsigned worker) {
+                                     const DownloadContext& ctx, unsigned worker,
+                                     const ArchivedFile* archived) {
     const TransferOptions& settings = ctx.settings;
     // The listed URL's host (parsed once, by the list reader): a backoff it asks for (even
     // after a redirect) applies to it.
@@ -89,7 +91,7 @@ TransferResult attempts_with_retries(CurlSession& session, const Task& task,
         if (ctx.stop.stop_requested()) {
             return interrupted_result(task, worker, attempt, first_start);
         }
-        Attempt outcome = download_link(session, task, ctx, worker);
+        Attempt outcome = download_link(session, task, ctx, worker, archived);
         TransferResult& result = outcome.result;
         const RetryAdvice& advice = outcome.retry;
         if (!first_start) {
@@ -121,16 +123,22 @@ TransferResult attempts_with_retries(CurlSession& session, const Task& task,
 
 TransferResult download_with_retries(CurlSession& session, const Task& task,
                                      const DownloadContext& ctx, unsigned worker) {
+    ArchiveVerdict archived = consult_archive(task, ctx, worker);
+    if (archived.skipped) {
+        return std::move(*archived.skipped);
+    }
     FilterMemory* const memory = ctx.filter_memory;
     if (memory != nullptr && ctx.settings.existing != ExistingPolicy::overwrite) {
         if (std::optional<std::string> reason = memory->recall(memory_key(task))) {
             return remembered_filtered(task, ctx, worker, *reason);
         }
     }
-    TransferResult result = attempts_with_retries(session, task, ctx, worker);
+    TransferResult result = attempts_with_retries(
+        session, task, ctx, worker, archived.revalidate ? &*archived.revalidate : nullptr);
     if (memory != nullptr && result.status == Status::filtered) {
         memory->remember(memory_key(task), result.reason);
     }
+    record_in_archive(task, ctx, result);
     return result;
 }
 

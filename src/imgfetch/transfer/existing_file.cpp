@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <new>
@@ -166,7 +167,7 @@ std::optional<TransferResult> skip_existing(const Task& task, const DownloadCont
     return skipped_result(task, ctx, worker, *existing);
 }
 
-HeaderList conditional_headers(const OutputDir& dir, const ExistingFile& existing) {
+HeaderList validator_headers(const std::optional<std::string>& etag, const std::string& date) {
     HeaderList list;
     const auto append = [&list](const std::string& line) {
         curl_slist* grown = curl_slist_append(list.get(), line.c_str());
@@ -176,13 +177,18 @@ HeaderList conditional_headers(const OutputDir& dir, const ExistingFile& existin
         static_cast<void>(list.release()); // the same list, grown: owned by `grown` now
         list.reset(grown);
     };
-    if (const std::optional<std::string> etag = read_stored_etag(dir, existing.name)) {
+    if (etag && is_storable_etag(*etag)) {
         append("If-None-Match: " + *etag);
     }
-    if (const std::string date = http_date(existing.mtime_s); !date.empty()) {
+    // A date read back from an archive is sent only when it cannot break the header line.
+    if (!date.empty() && is_storable_etag(date)) {
         append("If-Modified-Since: " + date);
     }
     return list;
+}
+
+HeaderList conditional_headers(const OutputDir& dir, const ExistingFile& existing) {
+    return validator_headers(read_stored_etag(dir, existing.name), http_date(existing.mtime_s));
 }
 
 bool keep_unchanged(long http_status, const std::optional<ExistingFile>& existing,
@@ -202,7 +208,8 @@ void remove_replaced_file(const OutputDir& dir, const Task& task,
         final_name != task.file_name + "." + extension) {
         return;
     }
-    if (::unlinkat(dir.fd(), existing->name.c_str(), 0) != 0) {
+    // ENOENT: the file --archive knew was moved away since; nothing to remove.
+    if (::unlinkat(dir.fd(), existing->name.c_str(), 0) != 0 && errno != ENOENT) {
         spdlog::warn("{}: replaced by {} but not removed", printable(existing->name),
                      printable(final_name));
     }

@@ -91,6 +91,11 @@ using HeaderList = std::unique_ptr<curl_slist, HeaderListFree>;
 // the condition, even when the ETag says it changed. Throws std::bad_alloc.
 HeaderList conditional_headers(const OutputDir& dir, const ExistingFile& existing);
 
+// The same from known validators (--archive's row): If-None-Match with `etag` and
+// If-Modified-Since with the HTTP date `date`, each only when present and safe in a header
+// line. Throws std::bad_alloc.
+HeaderList validator_headers(const std::optional<std::string>& etag, const std::string& date);
+
 // --existing update: when our conditional request for `existing` was answered 304 ("not
 // modified"), makes `result` not_modified with the kept file's path and returns true.
 bool keep_unchanged(long http_status, const std::optional<ExistingFile>& existing,

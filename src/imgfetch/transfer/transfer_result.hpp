@@ -67,6 +67,12 @@ struct TransferResult {
     // For --failed-list only (not reported): the list line to run again.
     std::string source_url; // the URL as listed, credentials included
     std::string file_name;  // the name reserved for it (a stem when it needed an extension)
+
+    // For --archive only (not reported): an ok result's final name under DIR and the
+    // response's validators ("" when none; last_modified as an HTTP date).
+    std::string saved_name;
+    std::string etag;
+    std::string last_modified;
 };
 
 } // namespace imgfetch
