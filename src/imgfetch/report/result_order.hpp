@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "imgfetch/report/result_encoding.hpp"
 #include "imgfetch/transfer/transfer_result.hpp"
 #include "imgfetch/util/string_table.hpp"
 
@@ -102,10 +103,5 @@ private:
     std::size_t m_spilled_max = 0;   // the highest seq ever spilled
     std::size_t m_total_spilled = 0; // ever
 };
-
-// A TransferResult as bytes and back: every field the outputs read (the retry policy's fields
-// are not kept). Exposed for its round-trip test.
-std::string encode_result(const TransferResult& result);
-TransferResult decode_result(const std::string& bytes);
 
 } // namespace imgfetch
