@@ -10,6 +10,7 @@
 #include "imgfetch/files/stale_temporaries.hpp"
 #include "imgfetch/files/temporary_name.hpp"
 #include "imgfetch/list/list_total.hpp"
+#include "imgfetch/list/name_template.hpp"
 #include "imgfetch/list/naming.hpp"
 #include "imgfetch/list/page_tasks.hpp"
 #include "imgfetch/list/task_source.hpp"
@@ -125,6 +126,11 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     // --page and pages lists: each page is fetched on the main thread when its turn comes.
     PageSource page_source(options.input, ctx, curl_share);
     lists.set_pages(options.input.pages, &page_source);
+    // --layout url, --name-template (checked by the command line): where files go under DIR.
+    std::optional<NameTemplate> name_template;
+    if (!options.outputs.name_template.empty()) {
+        lists.set_name_template(&name_template.emplace(options.outputs.name_template));
+    }
     const RunShared shared{lists, names, sink, ctx, curl_share, options.input.shard};
 
     // 2. The pipeline: list -> tasks -> (queue -> workers ->) download -> sink.

@@ -3,9 +3,11 @@
 #include <CLI/CLI.hpp>
 
 #include <map>
+#include <stdexcept>
 #include <string>
 
 #include "imgfetch/cli/option_groups.hpp"
+#include "imgfetch/list/name_template.hpp"
 
 namespace imgfetch {
 
@@ -28,6 +30,28 @@ void add_collection_options(CLI::App& app, Options& options) {
     app.add_flag("--resume", options.transfer.resume,
                  "Keep a failed transfer's partial file and continue it with a Range request "
                  "on the next attempt or run");
+}
+
+std::string finish_collection_options(Options& options) {
+    OutputOptions& outputs = options.outputs;
+    if (outputs.layout == Layout::url) {
+        if (!outputs.name_template.empty()) {
+            return "--layout url and --name-template both say where files go: give one";
+        }
+        outputs.name_template = k_url_layout_template;
+    }
+    if (outputs.name_template.empty()) {
+        return {};
+    }
+    try {
+        const NameTemplate checked(outputs.name_template);
+        // Named by content: the digest is computed while the body streams.
+        options.transfer.checksum_sha256 =
+            options.transfer.checksum_sha256 || checked.uses_sha256();
+    } catch (const std::invalid_argument& e) {
+        return std::string("--name-template: ") + e.what();
+    }
+    return {};
 }
 
 } // namespace imgfetch

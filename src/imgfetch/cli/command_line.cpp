@@ -323,6 +323,9 @@ std::string finish(Options& options, const Pending& pending, bool stdin_is_tty) 
                                        options.transfer.dedupe == DedupeMode::link ||
                                        !options.outputs.manifest_file.empty();
     options.logging.progress = !pending.no_progress;
+    if (std::string error = finish_collection_options(options); !error.empty()) {
+        return error;
+    }
     if (std::string error = finish_shard(options.input, pending); !error.empty()) {
         return error;
     }

@@ -25,5 +25,8 @@ void add_image_options(CLI::App& app, TransferOptions& transfer);
 // Collections (issue 16): --layout, --name-template, --archive, --resume
 // (collection_options.cpp).
 void add_collection_options(CLI::App& app, Options& options);
+// After parsing: --layout url becomes its template, a template is checked (unknown field,
+// unbalanced brace), {sha256} turns the checksum on. An error text for exit 2, or empty.
+std::string finish_collection_options(Options& options);
 
 } // namespace imgfetch

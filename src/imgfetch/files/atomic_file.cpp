@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/files/subdirectory.hpp"
 #include "imgfetch/files/temporary_name.hpp"
 
 namespace imgfetch {
@@ -91,7 +92,10 @@ void AtomicFile::commit(const std::string& final_name) {
     if (::close(fd) != 0) {
         throw_errno("close failed");
     }
-    if (::renameat(m_dir.fd(), m_temp_name.c_str(), m_dir.fd(), final_name.c_str()) != 0) {
+    // A name with folders ("host/a/img.jpg") goes into its leaf directory's fd, walked and
+    // created without following a symlink; the temporary stays in DIR (same filesystem).
+    const Subdirectory leaf_dir(m_dir.fd(), final_name, true);
+    if (::renameat(m_dir.fd(), m_temp_name.c_str(), leaf_dir.fd(), leaf_dir.leaf().c_str()) != 0) {
         throw_errno("cannot rename to '" + final_name + "'");
     }
     m_committed = true;

@@ -10,9 +10,15 @@ namespace imgfetch {
 namespace {
 
 // "photo.jpg" -> "photo"; a name whose only dot is its first character has no extension.
+// Only the last segment of a path ("host/a.b/img") has an extension.
+std::size_t leaf_start(std::string_view name) {
+    const auto slash = name.rfind('/');
+    return slash == std::string_view::npos ? 0 : slash + 1;
+}
+
 std::string_view stem_of(std::string_view name) {
     const auto dot = name.rfind('.');
-    if (dot == std::string_view::npos || dot == 0) {
+    if (dot == std::string_view::npos || dot <= leaf_start(name)) {
         return name;
     }
     return name.substr(0, dot);
@@ -25,14 +31,16 @@ std::string_view stem_of(std::string_view name) {
 std::string with_suffix(std::string_view name, std::size_t n) {
     std::string suffix = "-"; // built in two steps: GCC 12 -O3 misreports "-" + to_string
     suffix += std::to_string(n);
+    const std::size_t leaf = leaf_start(name); // a path's folders stay as they are
     auto dot = name.rfind('.');
-    if (dot == std::string_view::npos || dot == 0 ||
+    if (dot == std::string_view::npos || dot <= leaf ||
         name.size() - dot + suffix.size() >= k_max_name_bytes) {
         dot = name.size();
     }
     const std::string_view extension = name.substr(dot); // with its dot, or empty
-    std::string result(
-        utf8_prefix(name.substr(0, dot), k_max_name_bytes - suffix.size() - extension.size()));
+    std::string result(name.substr(0, leaf));
+    result += utf8_prefix(name.substr(leaf, dot - leaf),
+                          k_max_name_bytes - suffix.size() - extension.size());
     result += suffix;
     result += extension;
     return result;

@@ -14,6 +14,7 @@
 
 #include "imgfetch/list/name_allocator.hpp"
 #include "imgfetch/list/name_from_url.hpp"
+#include "imgfetch/list/name_template.hpp"
 #include "imgfetch/list/page_tasks.hpp"
 #include "imgfetch/list/sanitize.hpp"
 #include "imgfetch/list/url_list.hpp"
@@ -153,7 +154,7 @@ public:
         // Every shard reserves every name, in list order: the names stay an unsharded run's.
         const std::string wanted = entry.name.empty() ? name_from_url(entry.url, entry.parsed.path)
                                                       : sanitize_file_name(entry.name);
-        ReservedName reserved = m_names.reserve(wanted);
+        ReservedName reserved = reserve_path(entry, number, wanted);
         if (!mine) {
             return;
         }
@@ -166,6 +167,8 @@ public:
 
     const ProduceStats& stats() const { return m_stats; }
 
+    void set_name_template(const NameTemplate* name_template) { m_template = name_template; }
+
     void read_error(const std::string& list_name) {
         TransferResult result;
         result.seq = m_next_seq++;
@@ -175,6 +178,23 @@ public:
     }
 
 private:
+    // The name under DIR: `wanted` (flat), or the template's path. A {sha256} path is not
+    // reserved: equal bytes mean one file, so it is chosen by content at commit time.
+    ReservedName reserve_path(const ListEntry& entry, std::size_t number,
+                              const std::string& wanted) {
+        if (m_template == nullptr) {
+            return m_names.reserve(wanted);
+        }
+        const NameFields fields{host_segment(entry.parsed.host, entry.parsed.normalized),
+                                url_directories(entry.parsed.path), wanted, number};
+        std::string path = m_template->expand(fields);
+        if (m_template->uses_sha256()) {
+            const bool needs_extension = !has_image_extension(path);
+            return ReservedName{std::move(path), needs_extension};
+        }
+        return m_names.reserve(path);
+    }
+
     bool is_mine(const std::string& normalized_url) const {
         return !m_shard || normalized_in_shard(normalized_url, *m_shard);
     }
@@ -209,6 +229,7 @@ private:
     }
 
     NameRegistry& m_names;
+    const NameTemplate* m_template = nullptr; // none: flat names
     ResultSink& m_sink;
     const std::function<void(Task)>& m_emit;
     const std::optional<Shard> m_shard;
@@ -226,6 +247,7 @@ ProduceStats produce_tasks(const ListInputs& lists, NameRegistry& names, ResultS
                            const std::function<void(Task)>& emit, const std::stop_token& stop,
                            const std::optional<Shard>& shard, ProgressCounters* progress) {
     TaskMaker maker(names, sink, emit, shard, progress);
+    maker.set_name_template(lists.name_template());
     for (std::size_t i = 0; i < lists.pages().size() && !stop.stop_requested(); ++i) {
         maker.take_page(lists.page_source(), lists.pages()[i], i + 1);
     }

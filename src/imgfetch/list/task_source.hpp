@@ -20,6 +20,7 @@
 namespace imgfetch {
 
 class NameRegistry;
+class NameTemplate;
 class PageSource;
 struct ProgressCounters;
 
@@ -62,7 +63,13 @@ public:
     const std::vector<std::string>& pages() const { return m_pages; }
     PageSource* page_source() const { return m_page_source; }
 
+    // Layouts (issue 16): the template every task's name is expanded from (--layout url,
+    // --name-template); none = today's flat names. `name_template` must outlive this object.
+    void set_name_template(const NameTemplate* name_template) { m_template = name_template; }
+    const NameTemplate* name_template() const { return m_template; }
+
 private:
+    const NameTemplate* m_template = nullptr;
     std::vector<std::string> m_pages;
     PageSource* m_page_source = nullptr;
     std::vector<std::unique_ptr<InterruptibleInput>> m_sources;

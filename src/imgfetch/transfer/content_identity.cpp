@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <system_error>
 
 #include <spdlog/spdlog.h>
 
 #include "imgfetch/files/atomic_file.hpp"
 #include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/files/subdirectory.hpp"
 #include "imgfetch/files/temporary_name.hpp"
 #include "imgfetch/transfer/content_registry.hpp"
 #include "imgfetch/transfer/download.hpp"
@@ -34,10 +36,10 @@ std::string link_failure(const OutputDir& dir, const std::string& temp, const st
 // regular file of `bytes` bytes, then renamed over `final_name` (replacing, never following, a
 // symlink there). linkat without AT_SYMLINK_FOLLOW links a symlink itself, which the check
 // refuses. Returns an error text, or empty on success.
-std::string link_to_earlier(const OutputDir& dir, const std::string& earlier,
-                            const std::string& final_name, std::uint64_t bytes) {
+std::string link_in_folders(const OutputDir& dir, const Subdirectory& from, const Subdirectory& to,
+                            std::uint64_t bytes) {
     const std::string temp = temporary_name(random_hex16(), dir.temporary_tag());
-    if (::linkat(dir.fd(), earlier.c_str(), dir.fd(), temp.c_str(), 0) != 0) {
+    if (::linkat(from.fd(), from.leaf().c_str(), dir.fd(), temp.c_str(), 0) != 0) {
         return "link: " + error_text(errno);
     }
     struct stat info {};
@@ -48,10 +50,22 @@ std::string link_to_earlier(const OutputDir& dir, const std::string& earlier,
         errno = ESTALE;
         return link_failure(dir, temp, "the earlier file is no longer the same");
     }
-    if (::renameat(dir.fd(), temp.c_str(), dir.fd(), final_name.c_str()) != 0) {
+    if (::renameat(dir.fd(), temp.c_str(), to.fd(), to.leaf().c_str()) != 0) {
         return link_failure(dir, temp, "rename");
     }
     return {};
+}
+
+// Names with folders: each side through its own folder fd, never through a symlink.
+std::string link_to_earlier(const OutputDir& dir, const std::string& earlier,
+                            const std::string& final_name, std::uint64_t bytes) {
+    try {
+        const Subdirectory from(dir.fd(), earlier, false);
+        const Subdirectory to(dir.fd(), final_name, true);
+        return link_in_folders(dir, from, to, bytes);
+    } catch (const std::system_error& e) {
+        return e.what();
+    }
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/list/name_template.hpp"
 #include "imgfetch/list/naming.hpp"
 #include "imgfetch/transfer/content_identity.hpp"
 #include "imgfetch/transfer/download_archive.hpp"
@@ -107,7 +108,7 @@ bool classify(PerTransfer& transfer, CURLcode code, Attempt& attempt) {
 
 // The final name: the reserved one, or the server's (--content-disposition), plus an
 // extension when the reserved name had no image extension.
-std::string final_name_of(const PerTransfer& transfer) {
+std::string final_name_of(const PerTransfer& transfer, const std::optional<std::string>& digest) {
     const DownloadContext& ctx = transfer.ctx;
     const std::string& extension = transfer.body.extension();
     if (ctx.settings.content_disposition && ctx.names != nullptr) {
@@ -121,6 +122,10 @@ std::string final_name_of(const PerTransfer& transfer) {
         }
     }
     std::string name = transfer.task.file_name;
+    if (name.find(k_sha256_field) != std::string::npos) {
+        // --name-template with {sha256}: named by content, now that the digest is known.
+        name = with_digest(name, digest.value_or("nodigest"));
+    }
     if (transfer.task.needs_extension && !extension.empty()) {
         name += "." + extension;
     }
@@ -169,7 +174,7 @@ void commit(PerTransfer& transfer, TransferResult& result) {
     if (reject_placeholder(transfer.ctx, digest, result)) {
         return; // filtered: the temporary goes with `transfer`
     }
-    const std::string final_name = final_name_of(transfer);
+    const std::string final_name = final_name_of(transfer, digest);
     stamp_file(transfer, final_name);
     save_by_content(transfer.ctx, transfer.body.file(), final_name, digest, transfer.body.bytes(),
                     result);

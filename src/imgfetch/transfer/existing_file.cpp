@@ -12,8 +12,10 @@
 #include <cstdio>
 #include <ctime>
 #include <new>
+#include <system_error>
 
 #include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/files/subdirectory.hpp"
 #include "imgfetch/util/text_escape.hpp"
 
 namespace imgfetch {
@@ -27,10 +29,17 @@ constexpr std::array<std::string_view, 12> k_appended_extensions = {
 
 // A regular file at `name`, not following a symlink (AT_SYMLINK_NOFOLLOW): a link planted at
 // the target is not an earlier download, and the rename replaces the link, not its target.
+// A name with folders is looked up through them without following a symlink (a missing or
+// refused folder means no earlier download).
 std::optional<ExistingFile> regular_file_at(const OutputDir& dir, const std::string& name) {
     struct stat info {};
-    if (::fstatat(dir.fd(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
-        !S_ISREG(info.st_mode)) {
+    try {
+        const Subdirectory parent(dir.fd(), name, false);
+        if (::fstatat(parent.fd(), parent.leaf().c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(info.st_mode)) {
+            return std::nullopt;
+        }
+    } catch (const std::system_error&) {
         return std::nullopt;
     }
     ExistingFile file;
@@ -81,8 +90,14 @@ std::optional<ExistingFile> find_existing_file(const OutputDir& dir, const Task&
 std::optional<std::string> read_stored_etag(const OutputDir& dir, const std::string& name) {
     // There is no getxattrat(): open the file itself (O_NOFOLLOW; O_NONBLOCK so a FIFO swapped
     // in meanwhile cannot block the worker) and read the attribute from the descriptor.
-    const int fd =
-        ::openat(dir.fd(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    int fd = -1;
+    try {
+        const Subdirectory parent(dir.fd(), name, false);
+        fd = ::openat(parent.fd(), parent.leaf().c_str(),
+                      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    } catch (const std::system_error&) {
+        return std::nullopt;
+    }
     if (fd < 0) {
         return std::nullopt;
     }
@@ -208,8 +223,16 @@ void remove_replaced_file(const OutputDir& dir, const Task& task,
         final_name != task.file_name + "." + extension) {
         return;
     }
-    // ENOENT: the file --archive knew was moved away since; nothing to remove.
-    if (::unlinkat(dir.fd(), existing->name.c_str(), 0) != 0 && errno != ENOENT) {
+    bool removed = false;
+    try {
+        const Subdirectory parent(dir.fd(), existing->name, false); // the commit just walked it
+        // ENOENT: the file --archive knew was moved away since; nothing to remove.
+        removed = ::unlinkat(parent.fd(), parent.leaf().c_str(), 0) == 0 || errno == ENOENT;
+    } catch (const std::system_error& e) {
+        // Its folder is gone too (moved away), or was swapped for a symlink: warned below.
+        removed = e.code() == std::errc::no_such_file_or_directory;
+    }
+    if (!removed) {
         spdlog::warn("{}: replaced by {} but not removed", printable(existing->name),
                      printable(final_name));
     }
