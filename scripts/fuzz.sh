@@ -26,7 +26,7 @@ seconds=$((10#$seconds))
 command -v clang++ >/dev/null || die "clang++ not found (Debian 12: apt-get install clang libclang-rt-14-dev)"
 
 targets=(fuzz_csv_reader fuzz_list_line fuzz_name_from_url fuzz_sniff fuzz_image_check
-    fuzz_page_links)
+    fuzz_page_links fuzz_name_template)
 build=build/fuzz
 artifacts=$build/artifacts
 logs=$build/logs

@@ -118,7 +118,6 @@ TEST_F(Cli, HelpListsTheOptionsInTheirFixedOrder) {
                                             "--name-template",
                                             "--existing",
                                             "--archive",
-                                            "--resume",
                                             "--failed-list",
                                             "--checksum",
                                             "--reject-hash",

@@ -1,5 +1,5 @@
 // The options of collections that live for years (issue 16): where files go under DIR, the
-// download archive, and resume.
+// download archive.
 #include <CLI/CLI.hpp>
 
 #include <map>
@@ -27,9 +27,6 @@ void add_collection_options(CLI::App& app, Options& options) {
                    "Record every file fetched in this SQLite database; a URL found there is "
                    "skipped, even when its file was moved or deleted")
         ->option_text("FILE");
-    app.add_flag("--resume", options.transfer.resume,
-                 "Keep a failed transfer's partial file and continue it with a Range request "
-                 "on the next attempt or run");
 }
 
 std::string finish_collection_options(Options& options) {

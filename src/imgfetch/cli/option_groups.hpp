@@ -22,7 +22,7 @@ void add_content_options(CLI::App& app, TransferOptions& transfer);
 // --reject-types (body_check_options.cpp).
 void add_image_options(CLI::App& app, TransferOptions& transfer);
 
-// Collections (issue 16): --layout, --name-template, --archive, --resume
+// Collections (issue 16): --layout, --name-template, --archive
 // (collection_options.cpp).
 void add_collection_options(CLI::App& app, Options& options);
 // After parsing: --layout url becomes its template, a template is checked (unknown field,

@@ -95,9 +95,6 @@ struct TransferOptions {
     ImageFilters filters;                      // --min-width ... --reject-types
     std::string reject_hash_file;              // --reject-hash: sha256s of placeholders
     DedupeMode dedupe = DedupeMode::none;      // --dedupe link
-    // Collections (issue 16 part 3): a failed transfer keeps its temporary under a name
-    // derived from the URL, and the next attempt or run continues it with Range + If-Range.
-    bool resume = false; // --resume
 };
 
 // How hard the run presses on servers: workers, or none, and a cap per host.

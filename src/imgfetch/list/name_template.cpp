@@ -197,7 +197,14 @@ std::string with_digest(std::string_view pattern, std::string_view digest) {
         start = at + k_sha256_field.size();
     }
     path += pattern.substr(start);
-    return sanitize_relative_path(path);
+    std::string sanitized = sanitize_relative_path(path);
+    if (sanitized.find(digest) == std::string::npos) {
+        // The template's other text was too long for the digest to survive the length limits
+        // (or cut its marker): the name must still be the content's, unique, so the digest
+        // alone names the file.
+        return sanitize_relative_path(digest);
+    }
+    return sanitized;
 }
 
 } // namespace imgfetch

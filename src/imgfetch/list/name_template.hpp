@@ -58,7 +58,8 @@ std::string host_segment(std::string_view host, std::string_view normalized_url)
 // (so "%2f" stays inside its segment) and sanitized.
 std::string url_directories(const std::optional<std::string>& raw_path);
 
-// Replaces every k_sha256_field in `pattern` by `digest` and sanitizes the result again.
+// Replaces every k_sha256_field in `pattern` by `digest` and sanitizes the result again. The
+// result always holds `digest` whole: when the length limits would cut it, it is `digest` alone.
 std::string with_digest(std::string_view pattern, std::string_view digest);
 
 } // namespace imgfetch

@@ -45,6 +45,19 @@ TEST(NameTemplate, Sha256StaysAMarkerUntilTheDigestIsKnown) {
     EXPECT_EQ(NameTemplate("{sha256}-{name}").expand(tricky), "{sha256}-_sha256_.jpg");
 }
 
+TEST(NameTemplate, ADigestTheLengthLimitWouldCutNamesTheFileAlone) {
+    // Found by fuzz_name_template: a long {name} before {sha256} pushed the digest past the
+    // segment's 200 bytes, and content-addressed files could then share one name.
+    const std::string digest(64, 'e');
+    NameFields long_name = template_test_fields();
+    long_name.name = std::string(190, 'n') + ".jpg";
+    const NameTemplate t("{dir}/{name}{sha256}.{ext}");
+    const std::string named = with_digest(t.expand(long_name), digest);
+    EXPECT_NE(named.find(digest), std::string::npos) << named;
+    EXPECT_EQ(with_digest(t.expand(template_test_fields()), digest),
+              "a/b/img.jpg" + digest + ".jpg");
+}
+
 TEST(NameTemplate, TheUrlLayoutKeepsPathsApartAndNamesPortsSafely) {
     EXPECT_EQ(host_segment("127.0.0.1", "http://127.0.0.1:8080/x"), "127.0.0.1_8080");
     EXPECT_EQ(host_segment("example.com", "https://user@example.com/x"), "example.com");
