@@ -81,6 +81,22 @@ int finish_run(RunInfo info, const RunClock& clock, const ResultSink& sink, RunO
                                                              : ExitCode::some_failed);
 }
 
+// Once, before any request: what the options risk.
+void warn_about_setup(const Options& options) {
+    if (options.input.shard && options.transfer.content_disposition) {
+        spdlog::warn("--content-disposition with --shard: names from Content-Disposition are not "
+                     "coordinated between shards; give each shard its own --output directory");
+    }
+    warn_if_netrc_readable_by_others(options.transfer);
+}
+
+std::optional<NameTemplate> name_template_of(const OutputOptions& outputs) {
+    if (outputs.name_template.empty()) {
+        return std::nullopt;
+    }
+    return std::optional<NameTemplate>(std::in_place, outputs.name_template);
+}
+
 } // namespace
 
 int run(const Options& options, std::stop_token stop, StatusLine* console) {
@@ -93,11 +109,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     const DirLock lock(dir, options.input.shard);       // one run per directory, or one per shard
     remove_stale_temporaries(dir, options.input.shard); // a killed run's, now that none can be live
     std::optional<DownloadArchive> archive = open_archive(options.outputs);
-    if (options.input.shard && options.transfer.content_disposition) {
-        spdlog::warn("--content-disposition with --shard: names from Content-Disposition are not "
-                     "coordinated between shards; give each shard its own --output directory");
-    }
-    warn_if_netrc_readable_by_others(options.transfer); // once, before any request
+    warn_about_setup(options);
     NameRegistry names;
     // With outputs, every result streams to them in list order; else only the counts stay.
     ResultSink sink = outputs.any() ? ResultSink(outputs) : ResultSink(KeepRecords::none);
@@ -127,10 +139,8 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     PageSource page_source(options.input, ctx, curl_share);
     lists.set_pages(options.input.pages, &page_source);
     // --layout url, --name-template (checked by the command line): where files go under DIR.
-    std::optional<NameTemplate> name_template;
-    if (!options.outputs.name_template.empty()) {
-        lists.set_name_template(&name_template.emplace(options.outputs.name_template));
-    }
+    const std::optional<NameTemplate> name_template = name_template_of(options.outputs);
+    lists.set_name_template(name_template ? &*name_template : nullptr);
     const RunShared shared{lists, names, sink, ctx, curl_share, options.input.shard};
 
     // 2. The pipeline: list -> tasks -> (queue -> workers ->) download -> sink.
