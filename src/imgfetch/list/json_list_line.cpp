@@ -94,7 +94,8 @@ ParsedLine parse_json_list_line(std::string_view line) {
     json object;
     try {
         object = json::parse(line.begin(), line.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // parse_error, and out_of_range too: a number too large for a double ("1E999").
         return BadLine{"bad JSON: " + without_prefix(e.what())};
     }
     if (!object.is_object()) {
