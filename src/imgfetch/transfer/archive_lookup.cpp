@@ -1,6 +1,6 @@
 #include "imgfetch/transfer/archive_lookup.hpp"
 
-#include "imgfetch/files/output_dir.hpp"
+#include "imgfetch/transfer/existing_file.hpp"
 
 namespace imgfetch {
 
@@ -29,13 +29,9 @@ ArchiveVerdict consult_archive(const Task& task, const DownloadContext& ctx, uns
         }
         return verdict;
     }
-    TransferResult result = result_for(task, worker);
-    result.status = Status::skipped; // no request at all
-    result.attempts = 0;
-    result.path = ctx.dir.path_of(row->path);
+    // The same result --existing skip gives a file found in DIR, at the archived path.
+    TransferResult result = skipped_result(task, ctx, worker, ExistingFile{row->path, 0});
     result.reason = "in the archive (fetched " + row->fetched + ")";
-    result.start = ctx.clock.seconds_since_start();
-    result.end = result.start;
     verdict.skipped = std::move(result);
     return verdict;
 }
