@@ -1,10 +1,16 @@
 #include "imgfetch/transfer/download_archive.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "imgfetch/setup_error.hpp"
+#include "imgfetch/util/error_text.hpp"
 #include "imgfetch/util/text_escape.hpp"
+
+#include <utility>
 
 namespace imgfetch {
 
@@ -72,7 +78,43 @@ void DownloadArchive::FinalizeStatement::operator()(sqlite3_stmt* statement) con
     sqlite3_finalize(statement);
 }
 
+namespace {
+
+// flock() on the archive's directory for the time of its set-up. Two shards opening a new
+// archive at once race in "PRAGMA journal_mode = WAL", which SQLite may answer SQLITE_BUSY at
+// once, without waiting in its busy handler: the set-ups take turns instead (each takes
+// milliseconds). The directory, not the file: closing any descriptor of the database file would
+// drop the POSIX locks SQLite holds on it, and with them WAL's guarantees.
+class SetupTurn {
+public:
+    explicit SetupTurn(const std::string& file)
+        : m_fd(::open(directory_of(file).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+        if (m_fd >= 0 && ::flock(m_fd, LOCK_EX) != 0) {
+            ::close(std::exchange(m_fd, -1));
+        }
+        // Without the lock (a missing directory), SQLite's own open reports the error.
+    }
+    ~SetupTurn() {
+        if (m_fd >= 0) {
+            ::close(m_fd); // releases the lock
+        }
+    }
+    SetupTurn(const SetupTurn&) = delete;
+    SetupTurn& operator=(const SetupTurn&) = delete;
+
+private:
+    static std::string directory_of(const std::string& file) {
+        const std::size_t slash = file.rfind('/');
+        return slash == std::string::npos ? "." : slash == 0 ? "/" : file.substr(0, slash);
+    }
+
+    int m_fd;
+};
+
+} // namespace
+
 DownloadArchive::DownloadArchive(std::string file, int busy_timeout_ms) : m_file(std::move(file)) {
+    const SetupTurn turn(m_file);
     sqlite3* db = nullptr;
     const int opened =
         sqlite3_open_v2(m_file.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
