@@ -107,7 +107,8 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     const PlaceholderHashes placeholders = load_placeholders(options.transfer);
     const OutputDir dir(options.outputs.output_dir, temporary_owner_tag(options.input.shard));
     const DirLock lock(dir, options.input.shard);       // one run per directory, or one per shard
-    remove_stale_temporaries(dir, options.input.shard); // a killed run's, now that none can be live
+    // A killed run's, now that none can be live; --resume keeps the partial downloads.
+    remove_stale_temporaries(dir, options.input.shard, options.transfer.resume);
     std::optional<DownloadArchive> archive = open_archive(options.outputs);
     warn_about_setup(options);
     NameRegistry names;

@@ -118,6 +118,7 @@ TEST_F(Cli, HelpListsTheOptionsInTheirFixedOrder) {
                                             "--name-template",
                                             "--existing",
                                             "--archive",
+                                            "--resume",
                                             "--failed-list",
                                             "--checksum",
                                             "--reject-hash",

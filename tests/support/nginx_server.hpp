@@ -18,7 +18,8 @@ namespace imgfetch::test {
 // `daemon off;` and its own prefix (-p), so nothing of a system nginx is touched. nginx's fast
 // shutdown (SIGTERM) stops the worker too. Under /gz/ it serves stored-gzipped objects encoded
 // whatever the request asks (`gzip_static always`, as S3 and CDNs do): <docroot>/gz/a.png.gz is
-// /gz/a.png.
+// /gz/a.png. Under /slow/ a request for a whole file is paced at 256 KiB/s, one for a range is
+// not. The access log adds the body bytes sent to each line.
 class NginxServer : public WebServer {
 public:
     // The nginx to use: $IMGFETCH_NGINX when set, else `nginx` on $PATH, else /usr/sbin/nginx.
@@ -70,7 +71,11 @@ private:
              << "events { worker_connections 256; }\n"
              << "http {\n"
              << "    log_format protocols "
-             << "'$server_port $request_method $request_uri $server_protocol $status';\n"
+             << "'$server_port $request_method $request_uri $server_protocol $status "
+             << "$body_bytes_sent';\n"
+             // /slow/ paces whole-file requests (a transfer a test can kill midway) but not
+             // range requests, which finish at once (0 = no limit).
+             << "    map $http_range $imgfetch_whole_file_rate { '' 256k; default 0; }\n"
              << "    access_log " << quoted(prefix / "access.log") << " protocols;\n";
         // Debian's nginx is built with temporary paths under /var/lib/nginx: keep them ours.
         for (const char* temp : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
@@ -88,6 +93,7 @@ private:
              << ";\n"
              // Stored-gzipped objects, sent encoded whatever the request asks (S3, CDNs).
              << "        location /gz/ { gzip_static always; }\n"
+             << "        location /slow/ { limit_rate $imgfetch_whole_file_rate; }\n"
              << "    }\n"
              << "}\n";
         return conf.str();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -21,6 +22,7 @@ struct AccessLogEntry {
     std::string uri;      // as requested, query included
     std::string protocol; // as the server saw it: "HTTP/2.0", "HTTP/1.1"
     int status = 0;
+    std::uint64_t body_bytes = 0; // the body bytes sent, where the server logs them (nginx)
 };
 
 // How to run one kind of web server (NginxServer, ApacheServer).
@@ -91,6 +93,7 @@ public:
             AccessLogEntry entry;
             if (fields >> entry.port >> entry.method >> entry.uri >> entry.protocol >>
                 entry.status) {
+                fields >> entry.body_bytes; // optional: stays 0 when absent
                 entries.push_back(std::move(entry));
             }
         }

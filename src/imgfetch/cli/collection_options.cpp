@@ -1,5 +1,5 @@
 // The options of collections that live for years (issue 16): where files go under DIR, the
-// download archive.
+// download archive, resume.
 #include <CLI/CLI.hpp>
 
 #include <map>
@@ -27,6 +27,9 @@ void add_collection_options(CLI::App& app, Options& options) {
                    "Record every file fetched in this SQLite database; a URL found there is "
                    "skipped, even when its file was moved or deleted")
         ->option_text("FILE");
+    app.add_flag("--resume", options.transfer.resume,
+                 "Keep a failed transfer's partial file (by the URL) and continue it on the next "
+                 "attempt or run with Range and If-Range");
 }
 
 std::string finish_collection_options(Options& options) {

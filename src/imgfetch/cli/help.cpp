@@ -47,7 +47,7 @@ Exit codes:
 
 // --help lists the options in this order, whatever order the groups register them in
 // (command_line.cpp): the order a reader learns them in. An option missing here comes last.
-constexpr std::array<std::string_view, 63> k_help_order{"help",
+constexpr std::array<std::string_view, 64> k_help_order{"help",
                                                         "version",
                                                         "LIST",
                                                         "input-format",
@@ -87,6 +87,7 @@ constexpr std::array<std::string_view, 63> k_help_order{"help",
                                                         "name-template",
                                                         "existing",
                                                         "archive",
+                                                        "resume",
                                                         "failed-list",
                                                         "checksum",
                                                         "reject-hash",

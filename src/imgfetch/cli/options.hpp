@@ -95,6 +95,7 @@ struct TransferOptions {
     ImageFilters filters;                      // --min-width ... --reject-types
     std::string reject_hash_file;              // --reject-hash: sha256s of placeholders
     DedupeMode dedupe = DedupeMode::none;      // --dedupe link
+    bool resume = false; // --resume: keep a failed transfer's partial file and continue it
 };
 
 // How hard the run presses on servers: workers, or none, and a cap per host.

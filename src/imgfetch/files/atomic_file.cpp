@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include "imgfetch/files/output_dir.hpp"
 #include "imgfetch/files/subdirectory.hpp"
@@ -43,11 +44,14 @@ AtomicFile::AtomicFile(const OutputDir& dir) : m_dir(dir) {
     throw std::system_error(EEXIST, std::generic_category(), "cannot create temporary file");
 }
 
+AtomicFile::AtomicFile(const OutputDir& dir, std::string name, int fd)
+    : m_dir(dir), m_temp_name(std::move(name)), m_fd(fd) {}
+
 AtomicFile::~AtomicFile() {
     if (m_fd >= 0) {
-        ::close(m_fd);
+        ::close(m_fd); // a resumable temporary's lock goes with it
     }
-    if (!m_committed) {
+    if (!m_committed && !m_kept) {
         // Only the temporary this object created is ever unlinked.
         ::unlinkat(m_dir.fd(), m_temp_name.c_str(), 0);
     }

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,11 +16,19 @@ class OutputDir;
 // temporary with a random name (".imgfetch-XXXXXXXXXXXXXXXX.part", temporary_name.hpp) created with
 // O_EXCL|O_NOFOLLOW inside the output directory; commit() closes it (checked) and renames
 // it over the final name with renameat(), which replaces a symlink rather than following it.
-// Destroyed without a commit, it unlinks its temporary. Owned by one thread at a time.
+// Destroyed without a commit, it unlinks its temporary (unless kept: --resume). Owned by one
+// thread at a time.
 class AtomicFile {
 public:
     // Creates the temporary. Throws std::system_error with the OS error.
     explicit AtomicFile(const OutputDir& dir);
+
+    // --resume: the temporary under the stable name `name` in `dir` (resume_temporary_name()),
+    // opened for reading and appending, or created empty: never through a symlink, only a regular
+    // file. It is locked (flock, exclusive) for this object's life and checked, once locked, to
+    // be the file still under that name, so one transfer at a time in any process owns it.
+    // Returns null when another transfer holds it. Throws std::system_error with the OS error.
+    static std::unique_ptr<AtomicFile> open_resumable(const OutputDir& dir, std::string name);
     ~AtomicFile();
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
@@ -41,11 +51,28 @@ public:
 
     const std::string& temp_name() const { return m_temp_name; }
 
+    // For a resumable temporary (open_resumable()): its size now; up to `size` bytes from
+    // `offset` into `out`, returning how many (0 at its end); emptied to restart it; its
+    // extended attribute `name` (nothing when absent or unsupported) and that attribute's
+    // removal (absent is fine). Each throws std::system_error for any other OS error.
+    std::uint64_t size() const;
+    std::size_t read_at(std::uint64_t offset, char* out, std::size_t size) const;
+    void truncate();
+    std::optional<std::string> extended_attribute(const char* name) const;
+    void remove_extended_attribute(const char* name);
+
+    // Destroyed without a commit, the temporary stays under its name (a partial download for
+    // --resume to continue) instead of being unlinked.
+    void keep() { m_kept = true; }
+
 private:
+    AtomicFile(const OutputDir& dir, std::string name, int fd);
+
     const OutputDir& m_dir;
     std::string m_temp_name;
     int m_fd = -1;
     bool m_committed = false;
+    bool m_kept = false;
 };
 
 // Replaces the file at `path` (any directory) with `content` as a whole: written to a

@@ -20,8 +20,9 @@ namespace imgfetch {
 
 namespace {
 
-// The temporaries in DIR that `own_tag`'s run may remove (see the header).
-std::vector<std::string> removable_names(const OutputDir& dir, const std::optional<Shard>& shard) {
+// The temporaries in DIR that `shard`'s run may remove (see the header).
+std::vector<std::string> removable_names(const OutputDir& dir, const std::optional<Shard>& shard,
+                                         bool keep_partials) {
     // A directory stream of its own: fdopendir takes over the descriptor it is given.
     const int fd = ::openat(dir.fd(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR* stream = fd < 0 ? nullptr : ::fdopendir(fd);
@@ -36,7 +37,8 @@ std::vector<std::string> removable_names(const OutputDir& dir, const std::option
     std::vector<std::string> names;
     while (const dirent* entry = ::readdir(stream)) {
         const std::optional<std::string> owner = temporary_owner_of(entry->d_name);
-        if (owner && (!shard || *owner == own_tag)) {
+        if ((owner && (!shard || *owner == own_tag)) ||
+            (!shard && !keep_partials && is_resume_temporary_name(entry->d_name))) {
             names.emplace_back(entry->d_name);
         }
     }
@@ -46,10 +48,11 @@ std::vector<std::string> removable_names(const OutputDir& dir, const std::option
 
 } // namespace
 
-std::size_t remove_stale_temporaries(const OutputDir& dir, const std::optional<Shard>& shard) {
+std::size_t remove_stale_temporaries(const OutputDir& dir, const std::optional<Shard>& shard,
+                                     bool keep_partials) {
     std::vector<std::string> names;
     try {
-        names = removable_names(dir, shard);
+        names = removable_names(dir, shard, keep_partials);
     } catch (const std::system_error& e) {
         spdlog::warn("stale temporaries in '{}' not looked for: {}", printable(dir.path()),
                      e.what());

@@ -12,6 +12,7 @@ namespace {
 constexpr std::string_view k_prefix = ".imgfetch-";
 constexpr std::string_view k_suffix = ".part";
 constexpr std::size_t k_random_digits = 16;
+constexpr std::string_view k_resume_suffix = ".resume.part";
 
 bool is_lower_hex(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -82,6 +83,23 @@ std::optional<std::string> temporary_owner_of(std::string_view name) {
         return std::nullopt;
     }
     return std::string(tag);
+}
+
+std::string resume_temporary_name(std::string_view key16) {
+    std::string name(k_prefix);
+    name += key16;
+    name += k_resume_suffix;
+    return name;
+}
+
+bool is_resume_temporary_name(std::string_view name) {
+    if (name.size() != k_prefix.size() + k_random_digits + k_resume_suffix.size() ||
+        name.substr(0, k_prefix.size()) != k_prefix ||
+        name.substr(k_prefix.size() + k_random_digits) != k_resume_suffix) {
+        return false;
+    }
+    const std::string_view key = name.substr(k_prefix.size(), k_random_digits);
+    return std::all_of(key.begin(), key.end(), is_lower_hex);
 }
 
 } // namespace imgfetch

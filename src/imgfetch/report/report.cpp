@@ -44,6 +44,7 @@ json report_file_entry(const TransferResult& r, const std::string& path) {
                 {"http_version", or_null(r.http_version)},
                 {"bytes", r.bytes},
                 {"received", r.received},
+                {"resumed_from", r.resumed_from},
                 {"attempts", r.attempts},
                 {"worker", or_null(r.worker)},
                 {"start", or_null(r.start)},

@@ -11,7 +11,7 @@ namespace {
 
 // A new field must be written and read below, or spilled results would lose it: this fails
 // to compile until encode_result() and decode_result() have been looked at.
-static_assert(sizeof(TransferResult) == 632,
+static_assert(sizeof(TransferResult) == 640,
               "TransferResult changed: update encode_result() and decode_result()");
 
 class Encoder {
@@ -105,6 +105,7 @@ std::string encode_result(const TransferResult& r) {
     e.text(r.http_version);
     e.value(r.bytes);
     e.value(r.received);
+    e.value(r.resumed_from);
     e.value(r.attempts);
     e.value(r.connections);
     e.value(r.tls_handshakes);
@@ -148,6 +149,7 @@ TransferResult decode_result(const std::string& bytes) {
     d.text(r.http_version);
     d.value(r.bytes);
     d.value(r.received);
+    d.value(r.resumed_from);
     d.value(r.attempts);
     d.value(r.connections);
     d.value(r.tls_handshakes);

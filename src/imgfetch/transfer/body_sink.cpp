@@ -1,5 +1,8 @@
 #include "imgfetch/transfer/body_sink.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
 #include <utility>
 
 #include "imgfetch/transfer/content_check.hpp"
@@ -43,6 +46,32 @@ BodySink::BodySink(const OutputDir& dir, BodySinkLimits limits, std::vector<char
 
 std::optional<std::string> BodySink::take(std::string_view piece) {
     m_received += piece.size();
+    return accept(piece);
+}
+
+std::optional<std::string> BodySink::replay(std::uint64_t on_disk) {
+    constexpr std::size_t k_replay_bytes = 64 * 1024;
+    std::string buffer(k_replay_bytes, '\0');
+    m_on_disk = on_disk;
+    std::uint64_t offset = 0;
+    while (offset < on_disk) {
+        const std::size_t n = m_partial->read_at(offset, buffer.data(), buffer.size());
+        if (n == 0) {
+            throw std::system_error(EIO, std::generic_category(),
+                                    "the partial download is shorter than it was");
+        }
+        const std::size_t piece =
+            static_cast<std::size_t>(std::min<std::uint64_t>(n, on_disk - offset));
+        if (auto refused = accept(std::string_view(buffer.data(), piece))) {
+            return refused;
+        }
+        offset += piece;
+    }
+    return std::nullopt;
+}
+
+// A piece of the body, received or replayed (take(), replay()).
+std::optional<std::string> BodySink::accept(std::string_view piece) {
     const std::uint64_t max_size = m_limits.max_size;
     if (max_size != 0 && m_bytes + m_pending.size() + piece.size() > max_size) {
         return refuse("larger than --max-size (" + size_text(max_size) + ")", RefusalKind::failed);
@@ -193,33 +222,46 @@ std::optional<std::string> BodySink::decide(std::string_view head) {
     } else if (m_taken_for_image) {
         m_facts.format = detect_image_format(head);
     }
-    m_file.emplace(m_dir);
+    if (m_partial != nullptr) {
+        m_out = m_partial;
+    } else {
+        m_file.emplace(m_dir);
+        m_out = &*m_file;
+    }
     write_out(head.data(), head.size());
     return std::nullopt;
 }
 
 void BodySink::write_out(const char* data, std::size_t size) {
+    if (m_digest) {
+        m_digest->update(data, size); // the saved bytes, hashed as they stream
+    }
+    m_bytes += size;
+    // Replayed bytes (--resume) are on disk already: counted and hashed, not written again.
+    const auto on_disk = static_cast<std::size_t>(std::min<std::uint64_t>(size, m_on_disk));
+    m_on_disk -= on_disk;
+    data += on_disk;
+    size -= on_disk;
+    if (size == 0) {
+        return;
+    }
     if (m_gathered.size() + size > k_write_gather_bytes) {
         flush();
     }
     if (size >= k_write_gather_bytes) {
-        m_file->write(data, size); // nothing to gain from a copy
+        m_out->write(data, size); // nothing to gain from a copy
     } else {
         if (m_gathered.capacity() < k_write_gather_bytes) {
             m_gathered.reserve(k_write_gather_bytes); // once per session
         }
         m_gathered.insert(m_gathered.end(), data, data + size);
     }
-    if (m_digest) {
-        m_digest->update(data, size); // the saved bytes, hashed as they stream
-    }
-    m_bytes += size;
 }
 
 // Writes what write_out() gathered. Throws std::system_error ("write failed: ...").
 void BodySink::flush() {
     if (!m_gathered.empty()) {
-        m_file->write(m_gathered.data(), m_gathered.size());
+        m_out->write(m_gathered.data(), m_gathered.size());
         m_gathered.clear();
     }
 }

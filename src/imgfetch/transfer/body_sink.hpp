@@ -63,6 +63,17 @@ public:
     // nothing when file() holds all of it. Throws std::system_error like take().
     std::optional<std::string> finish();
 
+    // --resume: the body goes into `partial` (borrowed for the sink's life) instead of a new
+    // temporary. Call before the first take().
+    void write_into(AtomicFile& partial) { m_partial = &partial; }
+
+    // --resume, a 206 answer: the first `on_disk` bytes of the body are those already in the
+    // partial (write_into()); they are read back through the same steps as received bytes (the
+    // content check, --max-size, the image check and filters, the digest), but not written
+    // again, so every check covers the whole file. Call once, before the first take(). Returns
+    // why the body is refused, like take(). Throws std::system_error.
+    std::optional<std::string> replay(std::uint64_t on_disk);
+
     // Why a body whose length is announced as `announced` bytes is refused before any byte
     // of it is read (over --max-size; under --min-size: filtered), or nothing.
     std::optional<std::string> refuse_announced(std::uint64_t announced);
@@ -82,12 +93,13 @@ public:
     const std::string& extension() const { return m_extension; }
     // Bytes accepted into the temporary so far.
     std::uint64_t bytes() const { return m_bytes; }
-    // The temporary; only after finish() returned nothing.
-    AtomicFile& file() { return *m_file; }
+    // The temporary (or the partial of write_into()); only after finish() returned nothing.
+    AtomicFile& file() { return *m_out; }
     // The SHA-256 of the saved bytes (with limits.sha256), after finish(); call once.
     std::optional<std::string> hex_digest();
 
 private:
+    std::optional<std::string> accept(std::string_view piece);
     std::optional<std::string> decide(std::string_view head);
     std::optional<std::string> inspect(std::string_view piece);
     std::optional<std::string> filter_early(bool ended);
@@ -104,6 +116,9 @@ private:
     bool m_decided = false;           // has the content check run?
     std::string m_extension;          // chosen by the content check
     std::optional<AtomicFile> m_file; // the temporary, once the body is accepted
+    AtomicFile* m_partial = nullptr;  // --resume: where the body goes instead (borrowed)
+    AtomicFile* m_out = nullptr;      // m_file or m_partial, once the body is accepted
+    std::uint64_t m_on_disk = 0;      // replayed bytes not yet passed by write_out()
     std::uint64_t m_bytes = 0;        // bytes accepted (written or gathered)
     std::optional<Sha256Stream> m_digest;
     std::uint64_t m_received = 0;          // bytes handed to take()

@@ -18,6 +18,7 @@
 #include "imgfetch/transfer/failure_text.hpp"
 #include "imgfetch/transfer/per_transfer.hpp"
 #include "imgfetch/transfer/redirect_follow.hpp"
+#include "imgfetch/transfer/resume_partial.hpp"
 #include "imgfetch/transfer/retry_policy.hpp"
 #include "imgfetch/ui/progress.hpp"
 #include "imgfetch/util/text_escape.hpp"
@@ -30,11 +31,32 @@ bool is_success(long http_status) {
     return http_status >= 200 && http_status < 300;
 }
 
+// --resume: the URL's stable temporary, locked, becomes the body's file, and the bytes it
+// already holds (with their validator) let the request ask for the rest only.
+void open_partial(PerTransfer& transfer) {
+    ResumeState& state = transfer.resume;
+    state.partial = AtomicFile::open_resumable(transfer.ctx.dir, resume_name_for(transfer.task));
+    if (!state.partial) {
+        return; // another transfer of the same URL holds it: this one goes without
+    }
+    if (const std::optional<ResumePoint> point = resume_point_of(*state.partial)) {
+        add_resume_headers(transfer.request_headers, *point);
+        state.offset = point->offset;
+        state.keepable = true;
+    } else {
+        state.partial->truncate(); // nothing that can be continued: from the first byte
+    }
+    transfer.body.write_into(*state.partial);
+}
+
 // Prepare: what the request needs before it is sent: for --existing update, the conditional
 // headers about `existing` (or the validators of --archive's row, which a 304 then keeps);
-// then every libcurl option.
+// else, with --resume, the partial download's range; then every libcurl option.
 void prepare(PerTransfer& transfer, std::optional<ExistingFile> existing,
              const ArchivedFile* archived) {
+    if (transfer.ctx.settings.resume && archived == nullptr && !existing) {
+        open_partial(transfer);
+    }
     if (archived != nullptr) { // update of an archived URL: its validators, wherever its file is
         transfer.request_headers = validator_headers(archived->etag, archived->last_modified);
         transfer.existing = existing ? std::move(existing) : ExistingFile{archived->path, 0};
@@ -175,6 +197,9 @@ void commit(PerTransfer& transfer, TransferResult& result) {
         return; // filtered: the temporary goes with `transfer`
     }
     const std::string final_name = final_name_of(transfer, digest);
+    if (transfer.resume.partial) { // a saved file is no partial: the validator goes
+        transfer.resume.partial->remove_extended_attribute(k_resume_attribute);
+    }
     stamp_file(transfer, final_name);
     save_by_content(transfer.ctx, transfer.body.file(), final_name, digest, transfer.body.bytes(),
                     result);
@@ -196,6 +221,7 @@ void commit(PerTransfer& transfer, TransferResult& result) {
 // What the body sink saw of the body, for the report: the bytes received and the image facts.
 void record_body_facts(const PerTransfer& transfer, TransferResult& result) {
     result.received = transfer.body.received();
+    result.resumed_from = transfer.resume.resumed_from;
     const ImageFacts& facts = transfer.body.facts();
     if (facts.format) {
         result.format = format_name(*facts.format);
@@ -203,6 +229,49 @@ void record_body_facts(const PerTransfer& transfer, TransferResult& result) {
         result.height = facts.height;
         result.frames = facts.frames;
     }
+}
+
+// --resume: after a failure that may pass (a cut, a stall, a timeout, a 5xx, an interrupt), the
+// partial stays for the next attempt or run when it holds bytes that can be continued; else it
+// goes with `transfer`, like any temporary. `complete`: the whole body arrived (a failure
+// then is about the bytes themselves: nothing to continue).
+void keep_partial(PerTransfer& transfer, const Attempt& attempt, bool complete) {
+    const ResumeState& state = transfer.resume;
+    const bool may_pass = attempt.retry.retryable || transfer.ctx.stop.stop_requested();
+    if (state.partial && state.keepable && !complete && attempt.result.status == Status::failed &&
+        may_pass && state.partial->size() > 0) {
+        state.partial->keep();
+    }
+}
+
+// A 416 to our Range: the partial is the whole file already (a run killed before its rename)
+// or no longer fits it. It goes, and the attempt starts again from the first byte.
+bool unsatisfiable_resume(const PerTransfer& transfer, const TransferResult& result) {
+    return transfer.resume.offset > 0 && result.http_status == 416;
+}
+
+// One request and what follows it; true when it must be made again from the first byte.
+bool transfer_once(CurlSession& session, const Task& task, const DownloadContext& ctx,
+                   std::optional<ExistingFile> existing, const ArchivedFile* archived,
+                   Attempt& attempt) {
+    TransferResult& result = attempt.result;
+    PerTransfer transfer{task, ctx, session.handle()};
+    prepare(transfer, std::move(existing), archived);
+    const CURLcode code = perform(transfer, result.effective_url);
+    count_connections(transfer.easy, result);
+    const bool complete = classify(transfer, code, attempt);
+    if (complete) {
+        commit(transfer, result);
+        // A truncated or corrupt image is retried like a cut transfer: often transient.
+        attempt.retry.retryable = result.status == Status::failed &&
+                                  transfer.body.refusal_kind() == RefusalKind::retryable;
+    }
+    record_body_facts(transfer, result);
+    if (unsatisfiable_resume(transfer, result)) {
+        return true;
+    }
+    keep_partial(transfer, attempt, complete);
+    return false;
 }
 
 } // namespace
@@ -219,17 +288,14 @@ Attempt download_link(CurlSession& session, const Task& task, const DownloadCont
         if (existing && ctx.settings.existing == ExistingPolicy::skip) {
             return Attempt{skipped_result(task, ctx, worker, *existing), {}};
         }
-        PerTransfer transfer{task, ctx, session.handle()};
-        prepare(transfer, std::move(existing), archived);
-        const CURLcode code = perform(transfer, result.effective_url);
-        count_connections(transfer.easy, result);
-        if (classify(transfer, code, attempt)) {
-            commit(transfer, result);
-            // A truncated or corrupt image is retried like a cut transfer: often transient.
-            attempt.retry.retryable = result.status == Status::failed &&
-                                      transfer.body.refusal_kind() == RefusalKind::retryable;
+        if (transfer_once(session, task, ctx, existing, archived, attempt)) {
+            const unsigned connections = result.connections;
+            attempt = Attempt{result_for(task, worker), {}};
+            result.attempts = 1;
+            result.start = ctx.clock.seconds_since_start();
+            result.connections = connections;
+            transfer_once(session, task, ctx, std::move(existing), archived, attempt);
         }
-        record_body_facts(transfer, result);
     } catch (const std::exception& e) {
         result.status = Status::failed;
         result.error = e.what();

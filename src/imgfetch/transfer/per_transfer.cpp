@@ -83,17 +83,63 @@ bool PerTransfer::on_header(std::string_view line) {
 // encoded body's length is not the saved file's (a gzipped JPEG is a little longer than the JPEG):
 // its decoded bytes are counted as they arrive instead.
 bool PerTransfer::on_headers_complete() {
+    if (!is_success(response.status())) {
+        return true;
+    }
+    if (resume.partial && !resume_on_success()) {
+        return false;
+    }
     if (!response.content_encoding().empty()) {
         return true;
     }
     const std::optional<std::uint64_t> announced = response.content_length();
-    if (!announced || *announced == 0 || !is_success(response.status())) {
+    if (!announced || *announced == 0) {
         return true;
     }
-    if (std::optional<std::string> refused = body.refuse_announced(*announced)) {
+    // A 206's length is the rest's: the file is the bytes on disk and the rest.
+    if (std::optional<std::string> refused =
+            body.refuse_announced(resume.resumed_from + *announced)) {
         abort_reason = std::move(*refused);
         abort_filtered = body.refusal_kind() == RefusalKind::filtered;
         return false;
+    }
+    return true;
+}
+
+// --resume, a success response's header block has ended. A 206 to our Range must continue the
+// partial exactly where it ends, unencoded: its bytes are then read back into the body sink.
+// Any other success (a 200: the server ignores ranges, or the file changed and If-Range said
+// so) starts the partial again, and its validator is stored before the first byte is written.
+// Returns false to abort the transfer (the partial is then not kept).
+bool PerTransfer::resume_on_success() {
+    ResumeState& state = resume;
+    if (response.status() == 206 && state.offset > 0) {
+        const std::optional<std::uint64_t> start = content_range_start(response.content_range());
+        if (start != state.offset || !response.content_encoding().empty()) {
+            state.keepable = false;
+            abort_reason = "the server's 206 does not continue the partial download (" +
+                           std::to_string(state.offset) + " bytes); starting again";
+            abort_retryable = true;
+            return false;
+        }
+        state.resumed_from = state.offset;
+        if (std::optional<std::string> refused = body.replay(state.offset)) {
+            state.keepable = false;
+            abort_reason = std::move(*refused);
+            abort_filtered = body.refusal_kind() == RefusalKind::filtered;
+            return false;
+        }
+        return true;
+    }
+    if (state.offset > 0) {
+        state.partial->truncate();
+        state.offset = 0;
+    }
+    const std::optional<std::string> validator = if_range_validator(response);
+    state.keepable =
+        validator && state.partial->set_extended_attribute(k_resume_attribute, *validator);
+    if (!state.keepable) {
+        state.partial->remove_extended_attribute(k_resume_attribute);
     }
     return true;
 }
@@ -128,13 +174,16 @@ std::size_t PerTransfer::write_callback(char* data, std::size_t size, std::size_
 
 std::size_t PerTransfer::header_callback(char* data, std::size_t size, std::size_t count,
                                          void* user) {
+    auto* self = static_cast<PerTransfer*>(user);
     const std::size_t total = size * count;
     try {
-        return static_cast<PerTransfer*>(user)->on_header(std::string_view(data, total)) ? total
-                                                                                         : 0;
+        return self->on_header(std::string_view(data, total)) ? total : 0;
+    } catch (const std::system_error& e) { // --resume: the partial could not be read or marked
+        self->abort_reason = e.what();
     } catch (...) {
-        return 0; // out of memory: abort
+        self->abort_reason = "out of memory";
     }
+    return 0;
 }
 
 int PerTransfer::progress_callback(void* user, curl_off_t, curl_off_t received, curl_off_t,

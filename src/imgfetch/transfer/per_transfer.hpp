@@ -15,6 +15,7 @@
 #include "imgfetch/transfer/existing_file.hpp"
 #include "imgfetch/transfer/rate_pacer.hpp"
 #include "imgfetch/transfer/response_facts.hpp"
+#include "imgfetch/transfer/resume_partial.hpp"
 #include "imgfetch/transfer/stall_watch.hpp"
 
 namespace imgfetch {
@@ -35,6 +36,7 @@ struct PerTransfer {
     CURL* easy;
 
     ResponseFacts response; // what the latest response said (a view of `easy`)
+    ResumeState resume;     // --resume: the partial download (before `body`, which borrows it)
     BodySink body;          // where a 2xx body goes
     StallWatch stall;       // --stall-timeout
     RatePacer pacer;        // --limit-rate, on top of MAX_RECV_SPEED_LARGE
@@ -61,6 +63,7 @@ private:
     bool on_body(std::string_view piece);
     bool on_header(std::string_view line);
     bool on_headers_complete();
+    bool resume_on_success();
     bool on_progress(curl_off_t received);
 };
 

@@ -85,6 +85,14 @@ std::string ResponseFacts::content_encoding() const {
     return encoding;
 }
 
+std::string ResponseFacts::last_modified_text() const {
+    return last_field("Last-Modified");
+}
+
+std::string ResponseFacts::content_range() const {
+    return last_field("Content-Range");
+}
+
 std::string ResponseFacts::etag() const {
     return last_field("ETag");
 }

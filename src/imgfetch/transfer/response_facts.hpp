@@ -36,6 +36,10 @@ public:
     std::string content_encoding() const;
     // The last ETag field, as sent ("" for none).
     std::string etag() const;
+    // The last Last-Modified field, as sent ("" for none): what If-Range sends back.
+    std::string last_modified_text() const;
+    // The last Content-Range field ("bytes 100-199/200"; "" for none).
+    std::string content_range() const;
     // The last Content-Disposition field ("" for none).
     std::string content_disposition() const;
     // Retry-After in seconds (libcurl parses both forms), when positive.

@@ -43,6 +43,7 @@ struct TransferResult {
     std::string http_version;        // of that response: "1.0", "1.1", "2", "3"; empty if none
     std::uint64_t bytes = 0;         // body bytes written to the final file
     std::uint64_t received = 0;      // body bytes received (a filtered or failed body's too)
+    std::uint64_t resumed_from = 0;  // --resume: bytes already on disk a 206 continued; 0 = none
     unsigned attempts = 0;
     unsigned connections = 0;       // new connections its attempts opened (CURLINFO_NUM_CONNECTS)
     unsigned tls_handshakes = 0;    // those of them for an https URL (full or resumed)

@@ -72,12 +72,12 @@ TEST(JsonReport, FileEntriesKeepTheirKeyOrder) {
     for (const auto& item : parsed["files"][0].items()) {
         keys.push_back(item.key());
     }
-    EXPECT_EQ(keys, (std::vector<std::string>{
-                        "line",         "url",    "path",     "status",   "http_status",
-                        "http_version", "bytes",  "received", "attempts", "worker",
-                        "start",        "end",    "error",    "sha256",   "format",
-                        "width",        "height", "frames",   "reason",   "effective_url",
-                        "duplicate_of", "page"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"line",          "url",          "path",   "status",
+                                              "http_status",   "http_version", "bytes",  "received",
+                                              "resumed_from",  "attempts",     "worker", "start",
+                                              "end",           "error",        "sha256", "format",
+                                              "width",         "height",       "frames", "reason",
+                                              "effective_url", "duplicate_of", "page"}));
     EXPECT_EQ(parsed["files"][0]["sha256"], std::string(64, 'a'));
     EXPECT_TRUE(parsed["files"][1]["sha256"].is_null()) << "null when not computed";
 }

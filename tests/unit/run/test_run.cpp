@@ -254,12 +254,13 @@ TEST_F(RunTest, ReportHasEveryFieldOfVersionOne) {
     EXPECT_TRUE(ok["end"].is_number());
     EXPECT_TRUE(ok["error"].is_null());
     EXPECT_TRUE(ok["sha256"].is_null()) << "no --checksum";
+    EXPECT_EQ(ok["resumed_from"], 0) << "no --resume";
     const json& bad = r["files"][1];
     for (const char* key : {"url", "path", "http_status", "http_version", "worker", "start", "end",
                             "sha256", "page"}) {
         EXPECT_TRUE(bad[key].is_null()) << key;
     }
-    EXPECT_EQ(bad.size(), 22U);
+    EXPECT_EQ(bad.size(), 23U);
 }
 
 TEST_F(RunTest, ListsAreReadInOrder) {

@@ -1,0 +1,119 @@
+#include "imgfetch/transfer/resume_partial.hpp"
+
+#include <charconv>
+#include <new>
+
+#include "imgfetch/files/temporary_name.hpp"
+#include "imgfetch/list/task.hpp"
+#include "imgfetch/transfer/response_facts.hpp"
+#include "imgfetch/transfer/sha256_stream.hpp"
+
+namespace imgfetch {
+
+namespace {
+
+constexpr std::size_t k_key_digits = 16;
+
+// Visible ASCII and spaces only: the value goes back into a header line.
+bool is_header_safe(std::string_view value) {
+    if (value.empty() || value.size() > k_max_etag_bytes) {
+        return false;
+    }
+    for (const char c : value) {
+        if (c < ' ' || c > '~') {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A strong entity tag: a quoted string with no "W/" in front.
+bool is_strong_etag(std::string_view etag) {
+    return etag.size() >= 2 && etag.front() == '"' && etag.back() == '"';
+}
+
+void append(HeaderList& headers, const std::string& line) {
+    curl_slist* grown = curl_slist_append(headers.get(), line.c_str());
+    if (grown == nullptr) {
+        throw std::bad_alloc(); // `headers` still owns what it had
+    }
+    static_cast<void>(headers.release()); // the same list, grown: owned by `grown` now
+    headers.reset(grown);
+}
+
+std::optional<std::uint64_t> decimal(std::string_view text) {
+    std::uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    const auto [next, error] = std::from_chars(text.data(), end, value);
+    if (text.empty() || error != std::errc() || next != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+} // namespace
+
+std::string resume_name_for(const Task& task) {
+    Sha256Stream digest;
+    const std::string& url = task.normalized_url.empty() ? task.url : task.normalized_url;
+    digest.update(url.data(), url.size());
+    return resume_temporary_name(digest.hex_digest().substr(0, k_key_digits));
+}
+
+std::optional<ResumePoint> resume_point_of(const AtomicFile& partial) {
+    const std::uint64_t size = partial.size();
+    if (size == 0) {
+        return std::nullopt;
+    }
+    std::optional<std::string> validator = partial.extended_attribute(k_resume_attribute);
+    if (!validator || !is_header_safe(*validator)) {
+        return std::nullopt;
+    }
+    return ResumePoint{size, std::move(*validator)};
+}
+
+std::optional<std::string> if_range_validator(std::string_view etag, std::string_view last_modified,
+                                              std::string_view content_encoding) {
+    if (!content_encoding.empty()) {
+        return std::nullopt;
+    }
+    if (is_strong_etag(etag) && is_header_safe(etag)) {
+        return std::string(etag);
+    }
+    if (is_header_safe(last_modified)) {
+        return std::string(last_modified);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> if_range_validator(const ResponseFacts& response) {
+    return if_range_validator(response.etag(), response.last_modified_text(),
+                              response.content_encoding());
+}
+
+std::optional<std::uint64_t> content_range_start(std::string_view value) {
+    constexpr std::string_view k_unit = "bytes ";
+    if (value.substr(0, k_unit.size()) != k_unit) {
+        return std::nullopt;
+    }
+    value.remove_prefix(k_unit.size());
+    const auto dash = value.find('-');
+    const auto slash = value.find('/');
+    if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) {
+        return std::nullopt;
+    }
+    const std::optional<std::uint64_t> first = decimal(value.substr(0, dash));
+    const std::optional<std::uint64_t> last = decimal(value.substr(dash + 1, slash - dash - 1));
+    const std::string_view complete = value.substr(slash + 1);
+    if (!first || !last || *last < *first || (complete != "*" && !decimal(complete))) {
+        return std::nullopt;
+    }
+    return first;
+}
+
+void add_resume_headers(HeaderList& headers, const ResumePoint& point) {
+    append(headers, "Range: bytes=" + std::to_string(point.offset) + "-");
+    append(headers, "If-Range: " + point.validator);
+}
+
+} // namespace imgfetch

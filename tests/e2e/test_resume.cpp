@@ -1,0 +1,312 @@
+// --resume through the real executable against a scripted loopback server: a cut transfer's
+// partial is kept under its stable name and continued by the next attempt or the next run with
+// Range and If-Range; a server that ignores Range, or a file that changed meanwhile, starts the
+// file again cleanly; without --resume nothing partial is kept. (Across a SIGKILL, against
+// nginx: test_resume_nginx.cpp.)
+#include <sys/xattr.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/images.hpp"
+#include "support/raw_server.hpp"
+#include "support/run_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace imgfetch {
+namespace resume_e2e {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::size_t k_image_size = 600'000;
+constexpr std::size_t k_cut_at = 200'000; // bytes of the body sent before a cut
+
+// How the server answers one request.
+enum class Answer {
+    cut,           // 200 with the whole length announced, then the connection closes early
+    whole,         // 200 with the whole body, whatever Range says (a server without ranges)
+    honour_range,  // 206 with the rest when Range and If-Range match the current body, else 200
+    unsatisfiable, // 416, as to a range that starts at or after the end of the file
+};
+
+// What the server saw of one request.
+struct SeenRequest {
+    std::string range;    // its Range header's value, "" when none
+    std::string if_range; // its If-Range header's value, "" when none
+    int status = 0;       // what it answered
+};
+
+// The value of header `name` ("Range") in a request head, "" when absent. Names as imgfetch
+// (libcurl) writes them.
+std::string header_value(const std::string& head, const std::string& name) {
+    const std::string key = "\r\n" + name + ": ";
+    const auto at = head.find(key);
+    if (at == std::string::npos) {
+        return "";
+    }
+    const auto start = at + key.size();
+    return head.substr(start, head.find("\r\n", start) - start);
+}
+
+// One image at /img.png, answered request by request as the test scripts it (the last answer
+// repeats). Thread-safe: connections run on the server's threads.
+class ScriptedImage {
+public:
+    ScriptedImage() : m_server([this](test::RawConnection& c) { serve(c); }) {}
+
+    std::string url() const { return m_server.url("/img.png"); }
+
+    void set(std::vector<Answer> answers) {
+        const std::lock_guard lock(m_mutex);
+        m_answers = std::move(answers);
+    }
+    // A new version of the file: other bytes, and `etag` ("" for none: no validator at all).
+    void change(std::string body, std::string etag) {
+        const std::lock_guard lock(m_mutex);
+        m_body = std::move(body);
+        m_etag = std::move(etag);
+    }
+    std::string body() const {
+        const std::lock_guard lock(m_mutex);
+        return m_body;
+    }
+    std::vector<SeenRequest> seen() const {
+        const std::lock_guard lock(m_mutex);
+        return m_seen;
+    }
+
+private:
+    void serve(test::RawConnection& connection) {
+        const std::string head = connection.read_request();
+        if (head.find("\r\n\r\n") == std::string::npos) {
+            return;
+        }
+        std::string response;
+        std::size_t send_bytes = 0;
+        {
+            const std::lock_guard lock(m_mutex); // m_answers, m_body, m_etag, m_seen
+            const Answer answer = m_answers.empty() ? Answer::whole : m_answers.front();
+            if (m_answers.size() > 1) {
+                m_answers.erase(m_answers.begin());
+            }
+            SeenRequest seen{header_value(head, "Range"), header_value(head, "If-Range"), 200};
+            response = respond(answer, seen, send_bytes);
+            m_seen.push_back(std::move(seen));
+        }
+        connection.send(std::string_view(response).substr(0, send_bytes));
+        connection.wait_until_received(); // the cut falls after these bytes, not before
+        connection.close();
+    }
+
+    // The response to a request `seen` (whose status it sets) as `answer` says, and in
+    // `send_bytes` how much of it goes out. Called with m_mutex held.
+    std::string respond(Answer answer, SeenRequest& seen, std::size_t& send_bytes) const {
+        const std::string size = std::to_string(m_body.size());
+        if (answer == Answer::unsatisfiable) {
+            seen.status = 416;
+            const std::string refusal =
+                "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */" + size +
+                "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            send_bytes = refusal.size();
+            return refusal;
+        }
+        std::size_t from = 0;
+        const std::string prefix = "bytes=";
+        if (answer == Answer::honour_range && !m_etag.empty() && seen.if_range == m_etag &&
+            seen.range.rfind(prefix, 0) == 0) {
+            from = std::stoul(seen.range.substr(prefix.size()));
+            seen.status = 206;
+        }
+        std::string response =
+            seen.status == 206 ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n";
+        response += "Content-Type: image/png\r\n";
+        response += "Content-Length: " + std::to_string(m_body.size() - from) + "\r\n";
+        if (seen.status == 206) {
+            response += "Content-Range: bytes " + std::to_string(from) + "-" +
+                        std::to_string(m_body.size() - 1) + "/" + size + "\r\n";
+        }
+        if (!m_etag.empty()) {
+            response += "ETag: " + m_etag + "\r\nAccept-Ranges: bytes\r\n";
+        }
+        response += "Connection: close\r\n\r\n";
+        const std::size_t header_bytes = response.size();
+        response += m_body.substr(from);
+        send_bytes = answer == Answer::cut ? header_bytes + k_cut_at : response.size();
+        return response;
+    }
+
+    mutable std::mutex m_mutex; // guards m_answers, m_body, m_etag and m_seen
+    std::vector<Answer> m_answers;
+    std::string m_body = test::fake_png(7, k_image_size);
+    std::string m_etag = "\"v1\"";
+    std::vector<SeenRequest> m_seen;
+    test::RawServer m_server; // last: stopped (its threads joined) before the members go
+};
+
+class Resume : public ::testing::Test {
+protected:
+    void SetUp() override { test::write_file(list, image.url() + "\n"); }
+
+    // Runs imgfetch on the list with `extra` arguments and the report; returns its exit code.
+    int run(std::vector<std::string> extra) {
+        std::vector<std::string> args{
+            list.string(), "-o", out.string(), "--report", report.string(), "--retry-delay", "0"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        last = test::run_imgfetch(args, temp.path());
+        return last.exit_code;
+    }
+    json entry() const { return json::parse(test::read_file(report))["files"][0]; }
+
+    // The names in DIR that are download temporaries (resumable or not).
+    std::vector<std::string> partials() const {
+        std::vector<std::string> names;
+        for (const std::string& name : test::list_dir(out)) {
+            if (name.rfind(".imgfetch-", 0) == 0 && name.size() > 5 &&
+                name.substr(name.size() - 5) == ".part") {
+                names.push_back(name);
+            }
+        }
+        return names;
+    }
+    std::optional<std::string> stored_validator(const std::string& name) const {
+        char value[256];
+        const ssize_t n =
+            ::getxattr((out / name).c_str(), "user.imgfetch.resume", value, sizeof value);
+        return n < 0 ? std::nullopt : std::optional<std::string>(std::string(value, n));
+    }
+
+    ScriptedImage image;
+    test::TempDir temp;
+    fs::path list = temp.path() / "list.txt";
+    fs::path out = temp.path() / "out";
+    fs::path report = temp.path() / "report.json";
+    test::ProcessResult last;
+};
+
+TEST_F(Resume, ACutTransferIsContinuedByTheNextAttemptWithRangeAndIfRange) {
+    image.set({Answer::cut, Answer::honour_range});
+
+    ASSERT_EQ(run({"--resume", "--retries", "1"}), 0) << last.err;
+
+    EXPECT_EQ(test::read_file(out / "img.png"), image.body());
+    const json saved = entry();
+    const auto resumed = saved["resumed_from"].get<std::uint64_t>();
+    EXPECT_GT(resumed, 0U);
+    EXPECT_LE(resumed, k_cut_at) << "never more than was received";
+    EXPECT_EQ(saved["attempts"], 2);
+    EXPECT_EQ(saved["bytes"], image.body().size());
+    EXPECT_EQ(saved["received"], image.body().size() - resumed)
+        << "only the rest came over the wire";
+    const std::vector<SeenRequest> seen = image.seen();
+    ASSERT_EQ(seen.size(), 2U);
+    EXPECT_EQ(seen[0].range, "") << "the first attempt asks for the whole file";
+    EXPECT_EQ(seen[1].range, "bytes=" + std::to_string(resumed) + "-");
+    EXPECT_EQ(seen[1].if_range, "\"v1\"");
+    EXPECT_EQ(seen[1].status, 206);
+    EXPECT_TRUE(partials().empty());
+}
+
+TEST_F(Resume, AKeptPartialIsContinuedByTheNextRunAndItsValidatorIsRemovedFromTheFile) {
+    image.set({Answer::cut});
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
+    const std::vector<std::string> kept = partials();
+    ASSERT_EQ(kept.size(), 1U);
+    EXPECT_NE(kept[0].find(".resume.part"), std::string::npos) << kept[0];
+    const auto kept_size = fs::file_size(out / kept[0]);
+    EXPECT_GT(kept_size, 0U);
+    EXPECT_EQ(image.body().substr(0, kept_size), test::read_file(out / kept[0]));
+    EXPECT_EQ(stored_validator(kept[0]), "\"v1\"");
+    EXPECT_FALSE(fs::exists(out / "img.png"));
+
+    image.set({Answer::honour_range});
+    ASSERT_EQ(run({"--resume"}), 0) << last.err;
+
+    EXPECT_EQ(test::read_file(out / "img.png"), image.body());
+    EXPECT_EQ(entry()["resumed_from"], kept_size);
+    EXPECT_EQ(image.seen().back().status, 206);
+    EXPECT_TRUE(partials().empty());
+    char value[16];
+    EXPECT_LT(::getxattr((out / "img.png").c_str(), "user.imgfetch.resume", value, sizeof value), 0)
+        << "a saved file carries no resume validator";
+}
+
+TEST_F(Resume, AServerThatIgnoresRangeStartsTheFileAgainFromItsFirstByte) {
+    image.set({Answer::cut});
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
+    ASSERT_EQ(partials().size(), 1U);
+
+    image.set({Answer::whole});
+    ASSERT_EQ(run({"--resume"}), 0) << last.err;
+
+    EXPECT_EQ(test::read_file(out / "img.png"), image.body()) << "not appended to the partial";
+    EXPECT_EQ(entry()["resumed_from"], 0);
+    EXPECT_EQ(entry()["received"], image.body().size());
+    EXPECT_NE(image.seen().back().range, "") << "it was asked for a range";
+    EXPECT_EQ(image.seen().back().status, 200);
+    EXPECT_TRUE(partials().empty());
+}
+
+TEST_F(Resume, AFileChangedBetweenRunsFailsIfRangeAndIsFetchedWhole) {
+    image.set({Answer::cut});
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
+    ASSERT_EQ(partials().size(), 1U);
+
+    image.change(test::fake_png(8, k_image_size + 1000), "\"v2\"");
+    image.set({Answer::honour_range});
+    ASSERT_EQ(run({"--resume"}), 0) << last.err;
+
+    EXPECT_EQ(test::read_file(out / "img.png"), image.body());
+    EXPECT_EQ(image.seen().back().if_range, "\"v1\"") << "asked with the old version's ETag";
+    EXPECT_EQ(image.seen().back().status, 200);
+    EXPECT_EQ(entry()["resumed_from"], 0);
+}
+
+TEST_F(Resume, A416ToTheRangeStartsTheFileAgainInTheSameAttempt) {
+    image.set({Answer::cut});
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
+    ASSERT_EQ(partials().size(), 1U);
+
+    image.set({Answer::unsatisfiable, Answer::whole});
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 0) << last.err;
+
+    EXPECT_EQ(test::read_file(out / "img.png"), image.body());
+    const std::vector<SeenRequest> seen = image.seen();
+    ASSERT_EQ(seen.size(), 3U);
+    EXPECT_EQ(seen[1].status, 416);
+    EXPECT_EQ(seen[2].range, "") << "asked again for the whole file";
+    EXPECT_EQ(entry()["attempts"], 1) << "not a retry: --retries 0 still saves it";
+    EXPECT_TRUE(partials().empty());
+}
+
+TEST_F(Resume, WithoutResumeNoPartialIsKeptAndAnEarlierOneIsRemoved) {
+    image.set({Answer::cut});
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
+    ASSERT_EQ(partials().size(), 1U);
+
+    ASSERT_EQ(run({"--retries", "0"}), 1) << last.err;
+
+    EXPECT_TRUE(partials().empty()) << "the earlier partial and the new cut temporary are gone";
+    EXPECT_EQ(image.seen().back().range, "") << "no range asked without --resume";
+    EXPECT_NE(last.err.find("removed 1 stale temporary file"), std::string::npos) << last.err;
+}
+
+TEST_F(Resume, ABodyWithoutAValidatorIsNotKept) {
+    image.change(image.body(), "");
+    image.set({Answer::cut});
+
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
+
+    EXPECT_TRUE(partials().empty()) << "no ETag, no Last-Modified: If-Range could not guard it";
+    EXPECT_NE(entry()["error"].get<std::string>(), "");
+}
+
+} // namespace resume_e2e
+} // namespace imgfetch
