@@ -106,7 +106,7 @@ int run(const Options& options, std::stop_token stop, StatusLine* console) {
     RunOutputs outputs(options.outputs);
     const PlaceholderHashes placeholders = load_placeholders(options.transfer);
     const OutputDir dir(options.outputs.output_dir, temporary_owner_tag(options.input.shard));
-    const DirLock lock(dir, options.input.shard);       // one run per directory, or one per shard
+    const DirLock lock(dir, options.input.shard); // one run per directory, or one per shard
     // A killed run's, now that none can be live; --resume keeps the partial downloads.
     remove_stale_temporaries(dir, options.input.shard, options.transfer.resume);
     std::optional<DownloadArchive> archive = open_archive(options.outputs);

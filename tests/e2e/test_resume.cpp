@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "support/images.hpp"
-#include "support/raw_server.hpp"
 #include "support/run_process.hpp"
+#include "support/scripted_image.hpp"
 #include "support/temp_dir.hpp"
 
 namespace imgfetch {
@@ -26,130 +26,11 @@ namespace resume_e2e {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr std::size_t k_image_size = 600'000;
-constexpr std::size_t k_cut_at = 200'000; // bytes of the body sent before a cut
+using test::Answer;
+using test::ScriptedImage;
+using test::SeenRequest;
 
-// How the server answers one request.
-enum class Answer {
-    cut,           // 200 with the whole length announced, then the connection closes early
-    whole,         // 200 with the whole body, whatever Range says (a server without ranges)
-    honour_range,  // 206 with the rest when Range and If-Range match the current body, else 200
-    unsatisfiable, // 416, as to a range that starts at or after the end of the file
-};
-
-// What the server saw of one request.
-struct SeenRequest {
-    std::string range;    // its Range header's value, "" when none
-    std::string if_range; // its If-Range header's value, "" when none
-    int status = 0;       // what it answered
-};
-
-// The value of header `name` ("Range") in a request head, "" when absent. Names as imgfetch
-// (libcurl) writes them.
-std::string header_value(const std::string& head, const std::string& name) {
-    const std::string key = "\r\n" + name + ": ";
-    const auto at = head.find(key);
-    if (at == std::string::npos) {
-        return "";
-    }
-    const auto start = at + key.size();
-    return head.substr(start, head.find("\r\n", start) - start);
-}
-
-// One image at /img.png, answered request by request as the test scripts it (the last answer
-// repeats). Thread-safe: connections run on the server's threads.
-class ScriptedImage {
-public:
-    ScriptedImage() : m_server([this](test::RawConnection& c) { serve(c); }) {}
-
-    std::string url() const { return m_server.url("/img.png"); }
-
-    void set(std::vector<Answer> answers) {
-        const std::lock_guard lock(m_mutex);
-        m_answers = std::move(answers);
-    }
-    // A new version of the file: other bytes, and `etag` ("" for none: no validator at all).
-    void change(std::string body, std::string etag) {
-        const std::lock_guard lock(m_mutex);
-        m_body = std::move(body);
-        m_etag = std::move(etag);
-    }
-    std::string body() const {
-        const std::lock_guard lock(m_mutex);
-        return m_body;
-    }
-    std::vector<SeenRequest> seen() const {
-        const std::lock_guard lock(m_mutex);
-        return m_seen;
-    }
-
-private:
-    void serve(test::RawConnection& connection) {
-        const std::string head = connection.read_request();
-        if (head.find("\r\n\r\n") == std::string::npos) {
-            return;
-        }
-        std::string response;
-        std::size_t send_bytes = 0;
-        {
-            const std::lock_guard lock(m_mutex); // m_answers, m_body, m_etag, m_seen
-            const Answer answer = m_answers.empty() ? Answer::whole : m_answers.front();
-            if (m_answers.size() > 1) {
-                m_answers.erase(m_answers.begin());
-            }
-            SeenRequest seen{header_value(head, "Range"), header_value(head, "If-Range"), 200};
-            response = respond(answer, seen, send_bytes);
-            m_seen.push_back(std::move(seen));
-        }
-        connection.send(std::string_view(response).substr(0, send_bytes));
-        connection.wait_until_received(); // the cut falls after these bytes, not before
-        connection.close();
-    }
-
-    // The response to a request `seen` (whose status it sets) as `answer` says, and in
-    // `send_bytes` how much of it goes out. Called with m_mutex held.
-    std::string respond(Answer answer, SeenRequest& seen, std::size_t& send_bytes) const {
-        const std::string size = std::to_string(m_body.size());
-        if (answer == Answer::unsatisfiable) {
-            seen.status = 416;
-            const std::string refusal =
-                "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */" + size +
-                "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-            send_bytes = refusal.size();
-            return refusal;
-        }
-        std::size_t from = 0;
-        const std::string prefix = "bytes=";
-        if (answer == Answer::honour_range && !m_etag.empty() && seen.if_range == m_etag &&
-            seen.range.rfind(prefix, 0) == 0) {
-            from = std::stoul(seen.range.substr(prefix.size()));
-            seen.status = 206;
-        }
-        std::string response =
-            seen.status == 206 ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n";
-        response += "Content-Type: image/png\r\n";
-        response += "Content-Length: " + std::to_string(m_body.size() - from) + "\r\n";
-        if (seen.status == 206) {
-            response += "Content-Range: bytes " + std::to_string(from) + "-" +
-                        std::to_string(m_body.size() - 1) + "/" + size + "\r\n";
-        }
-        if (!m_etag.empty()) {
-            response += "ETag: " + m_etag + "\r\nAccept-Ranges: bytes\r\n";
-        }
-        response += "Connection: close\r\n\r\n";
-        const std::size_t header_bytes = response.size();
-        response += m_body.substr(from);
-        send_bytes = answer == Answer::cut ? header_bytes + k_cut_at : response.size();
-        return response;
-    }
-
-    mutable std::mutex m_mutex; // guards m_answers, m_body, m_etag and m_seen
-    std::vector<Answer> m_answers;
-    std::string m_body = test::fake_png(7, k_image_size);
-    std::string m_etag = "\"v1\"";
-    std::vector<SeenRequest> m_seen;
-    test::RawServer m_server; // last: stopped (its threads joined) before the members go
-};
+constexpr std::size_t k_cut_at = test::ScriptedImage::k_cut_at;
 
 class Resume : public ::testing::Test {
 protected:
@@ -259,7 +140,7 @@ TEST_F(Resume, AFileChangedBetweenRunsFailsIfRangeAndIsFetchedWhole) {
     ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
     ASSERT_EQ(partials().size(), 1U);
 
-    image.change(test::fake_png(8, k_image_size + 1000), "\"v2\"");
+    image.change(test::fake_png(8, 601'000), "\"v2\"");
     image.set({Answer::honour_range});
     ASSERT_EQ(run({"--resume"}), 0) << last.err;
 

@@ -18,7 +18,7 @@
 #include "imgfetch/transfer/failure_text.hpp"
 #include "imgfetch/transfer/per_transfer.hpp"
 #include "imgfetch/transfer/redirect_follow.hpp"
-#include "imgfetch/transfer/resume_partial.hpp"
+#include "imgfetch/transfer/partial_download.hpp"
 #include "imgfetch/transfer/retry_policy.hpp"
 #include "imgfetch/ui/progress.hpp"
 #include "imgfetch/util/text_escape.hpp"
@@ -29,24 +29,6 @@ namespace {
 
 bool is_success(long http_status) {
     return http_status >= 200 && http_status < 300;
-}
-
-// --resume: the URL's stable temporary, locked, becomes the body's file, and the bytes it
-// already holds (with their validator) let the request ask for the rest only.
-void open_partial(PerTransfer& transfer) {
-    ResumeState& state = transfer.resume;
-    state.partial = AtomicFile::open_resumable(transfer.ctx.dir, resume_name_for(transfer.task));
-    if (!state.partial) {
-        return; // another transfer of the same URL holds it: this one goes without
-    }
-    if (const std::optional<ResumePoint> point = resume_point_of(*state.partial)) {
-        add_resume_headers(transfer.request_headers, *point);
-        state.offset = point->offset;
-        state.keepable = true;
-    } else {
-        state.partial->truncate(); // nothing that can be continued: from the first byte
-    }
-    transfer.body.write_into(*state.partial);
 }
 
 // Prepare: what the request needs before it is sent: for --existing update, the conditional
@@ -228,19 +210,6 @@ void record_body_facts(const PerTransfer& transfer, TransferResult& result) {
         result.width = facts.width;
         result.height = facts.height;
         result.frames = facts.frames;
-    }
-}
-
-// --resume: after a failure that may pass (a cut, a stall, a timeout, a 5xx, an interrupt), the
-// partial stays for the next attempt or run when it holds bytes that can be continued; else it
-// goes with `transfer`, like any temporary. `complete`: the whole body arrived (a failure
-// then is about the bytes themselves: nothing to continue).
-void keep_partial(PerTransfer& transfer, const Attempt& attempt, bool complete) {
-    const ResumeState& state = transfer.resume;
-    const bool may_pass = attempt.retry.retryable || transfer.ctx.stop.stop_requested();
-    if (state.partial && state.keepable && !complete && attempt.result.status == Status::failed &&
-        may_pass && state.partial->size() > 0) {
-        state.partial->keep();
     }
 }
 
