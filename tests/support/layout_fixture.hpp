@@ -24,7 +24,8 @@ class LayoutRuns : public ::testing::Test {
 protected:
     void SetUp() override {
         // [\s\S]: a decoded path may hold control characters, which '.' does not match. The
-        // body is fake_png(N) for "?b=N", so a test knows which bytes each URL was sent.
+        // body is fake_png(N) for "?b=N", so a test knows which bytes each URL was sent;
+        // "&cd=NAME" adds a Content-Disposition filename.
         server.server().Get(
             R"([\s\S]*)", [this](const httplib::Request& req, httplib::Response& res) {
                 if (req.path == "/imgfetch-test-server-warm-up") {
@@ -33,6 +34,10 @@ protected:
                 {
                     const std::lock_guard lock(m_mutex); // m_requests: written by server threads
                     ++m_requests;
+                }
+                if (req.has_param("cd")) {
+                    res.set_header("Content-Disposition",
+                                   "attachment; filename=\"" + req.get_param_value("cd") + "\"");
                 }
                 const std::string seed = req.has_param("b") ? req.get_param_value("b") : "0";
                 res.set_content(fake_png(std::stoul(seed)), "image/png");
