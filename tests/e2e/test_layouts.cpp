@@ -162,13 +162,9 @@ TEST_F(Layouts, TheReportNamesEachPathInsideItsFoldersForNewNumberedAndDuplicate
               (Files{{host() + "/a/img.png", png(1)}, {host() + "/a/img-2.png", png(2)}}));
 }
 
-// BUG (src/imgfetch/transfer/download.cpp final_name_of): with --content-disposition the
-// server's filename is reserved as a flat name and replaces the whole path the layout chose, so
-// the file lands at DIR/srv.png instead of DIR/127.0.0.1_PORT/a/srv.png, against the README's
-// "--layout url puts each file at DIR/host/path/of/the/url/name". Not fixed here: for a general
-// template ({line}-{name}, {sha256}) the fields would have to be expanded again in the worker
-// once the server's name is known, a design decision for the lead.
-TEST_F(Layouts, DISABLED_ContentDispositionNamesTheFileInsideTheFoldersOfTheUrlLayout) {
+// The server's name (--content-disposition) replaces the last segment of the layout's path; the
+// folders stay, so --layout url still puts the file under DIR/host/path/.
+TEST_F(Layouts, ContentDispositionNamesTheFileInsideTheFoldersOfTheUrlLayout) {
     const auto result = fetch({server.url("/a/x.png?b=1&cd=srv.png")},
                               {"--layout", "url", "--content-disposition"});
 

@@ -110,15 +110,20 @@ bool classify(PerTransfer& transfer, CURLcode code, Attempt& attempt) {
     return true;
 }
 
-// The final name: the reserved one, or the server's (--content-disposition), plus an
-// extension when the reserved name had no image extension.
+// The final name: the reserved one, or the server's (--content-disposition: the last segment
+// of the reserved path, its folders kept), plus an extension when the reserved name had none.
 std::string final_name_of(const PerTransfer& transfer, const std::optional<std::string>& digest) {
     const DownloadContext& ctx = transfer.ctx;
     const std::string& extension = transfer.body.extension();
     if (ctx.settings.content_disposition && ctx.names != nullptr) {
         if (const auto server_name =
                 filename_from_content_disposition(transfer.response.content_disposition())) {
-            ReservedName reserved = ctx.names->reserve(*server_name);
+            // The server names the file; the folders of the layout or template stay.
+            const std::string& listed = transfer.task.file_name;
+            const std::size_t slash = listed.rfind('/');
+            const std::string folders =
+                slash == std::string::npos ? std::string() : listed.substr(0, slash + 1);
+            ReservedName reserved = ctx.names->reserve(folders + *server_name);
             if (reserved.needs_extension && !extension.empty()) {
                 reserved.name += "." + extension;
             }
