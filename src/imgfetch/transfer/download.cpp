@@ -143,12 +143,12 @@ std::string final_name_of(const PerTransfer& transfer, const std::optional<std::
 
 // Before the rename, so both appear with the file: the server's Last-Modified as its mtime,
 // its ETag in an extended attribute (skipped where the filesystem has none: --existing update
-// then relies on the mtime alone).
-void stamp_file(PerTransfer& transfer, const std::string& final_name) {
-    if (const std::optional<std::int64_t> last_modified = transfer.response.last_modified()) {
+// then relies on the mtime alone). `etag` and `last_modified` are the response's, read once.
+void stamp_file(PerTransfer& transfer, const std::string& final_name, const std::string& etag,
+                std::optional<std::int64_t> last_modified) {
+    if (last_modified) {
         transfer.body.file().set_modification_time(*last_modified);
     }
-    const std::string etag = transfer.response.etag();
     if (!is_storable_etag(etag)) {
         return;
     }
@@ -187,7 +187,11 @@ void commit(PerTransfer& transfer, TransferResult& result) {
     if (transfer.resume.partial) { // a saved file is no partial: the validator goes
         transfer.resume.partial->remove_extended_attribute(k_resume_attribute);
     }
-    stamp_file(transfer, final_name);
+    // Each read walks libcurl's received headers (and the date is parsed): once for the file's
+    // stamps and the report both.
+    const std::string etag = transfer.response.etag();
+    const std::optional<std::int64_t> last_modified = transfer.response.last_modified();
+    stamp_file(transfer, final_name, etag, last_modified);
     save_by_content(transfer.ctx, transfer.body.file(), final_name, digest, transfer.body.bytes(),
                     result);
     result.sha256 = std::move(digest);
@@ -197,11 +201,11 @@ void commit(PerTransfer& transfer, TransferResult& result) {
     result.bytes = transfer.body.bytes();
     result.path = transfer.ctx.dir.path_of(final_name);
     result.saved_name = final_name;
-    if (const std::string etag = transfer.response.etag(); is_storable_etag(etag)) {
+    if (is_storable_etag(etag)) {
         result.etag = etag;
     }
-    if (const std::optional<std::int64_t> modified = transfer.response.last_modified()) {
-        result.last_modified = http_date(*modified);
+    if (last_modified) {
+        result.last_modified = http_date(*last_modified);
     }
 }
 

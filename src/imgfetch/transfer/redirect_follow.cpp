@@ -120,7 +120,11 @@ std::string scheme_of(const std::string& url) {
 // perform has returned.
 CURLcode perform_hop(PerTransfer& transfer, const std::string& url) {
     CURL* easy = transfer.easy;
-    const bool listed = is_listed_origin(transfer.task.url, url);
+    // Asked only when the answer changes the request: without user headers, a Referer or
+    // credentials, a hop to the listed origin is sent as one to any other (and the two URL
+    // parses were a tenth of a small file's instructions).
+    const bool listed = has_origin_bound_details(transfer.ctx.settings, transfer.task) &&
+                        is_listed_origin(transfer.task.url, url);
     const HeaderList headers = hop_headers(transfer, listed);
     const std::optional<std::string> referer =
         listed ? referer_for(transfer.ctx.settings, transfer.task) : std::nullopt;

@@ -183,4 +183,10 @@ bool is_listed_origin(std::string_view listed_url, std::string_view hop_url) {
            hop->port == "443";
 }
 
+bool has_origin_bound_details(const TransferOptions& settings, const Task& task) {
+    return !settings.headers.empty() || !task.headers.empty() || !settings.referer.empty() ||
+           !task.referer.empty() || !settings.user.empty() || settings.netrc ||
+           !settings.netrc_file.empty();
+}
+
 } // namespace imgfetch

@@ -90,5 +90,25 @@ TEST(ListedOrigin, IsTheSameSchemeHostAndPortOrAnUpgradeToHttps) {
     EXPECT_FALSE(is_listed_origin("http://127.0.0.1:8000/a", "http://127.0.0.2:8000/a"));
 }
 
+TEST(OriginBoundDetails, AreTheUserHeadersTheRefererAndTheCredentials) {
+    TransferOptions settings;
+    Task task;
+    task.url = "http://127.0.0.1/a.png";
+    EXPECT_FALSE(has_origin_bound_details(settings, task)); // nothing to keep from another host
+    const auto with = [&](auto change) {
+        TransferOptions s = settings;
+        Task t = task;
+        change(s, t);
+        return has_origin_bound_details(s, t);
+    };
+    EXPECT_TRUE(with([](TransferOptions& s, Task&) { s.headers = {"X-Token: a"}; }));
+    EXPECT_TRUE(with([](TransferOptions&, Task& t) { t.headers = {"X-Token: a"}; }));
+    EXPECT_TRUE(with([](TransferOptions& s, Task&) { s.referer = "origin"; }));
+    EXPECT_TRUE(with([](TransferOptions&, Task& t) { t.referer = "http://gallery.example/"; }));
+    EXPECT_TRUE(with([](TransferOptions& s, Task&) { s.user = "me:secret"; }));
+    EXPECT_TRUE(with([](TransferOptions& s, Task&) { s.netrc = true; }));
+    EXPECT_TRUE(with([](TransferOptions& s, Task&) { s.netrc_file = "/dev/null"; }));
+}
+
 } // namespace
 } // namespace imgfetch
