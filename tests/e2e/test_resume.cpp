@@ -150,6 +150,51 @@ TEST_F(Resume, AFileChangedBetweenRunsFailsIfRangeAndIsFetchedWhole) {
     EXPECT_EQ(entry()["resumed_from"], 0);
 }
 
+TEST_F(Resume, A206OfAnotherVersionIsNeverAppendedAndTheFileStartsAgain) {
+    image.set({Answer::cut});
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
+    ASSERT_EQ(partials().size(), 1U);
+
+    image.change(test::fake_png(9, 600'000), "\"v2\""); // a cache that ignores If-Range
+    image.set({Answer::any_range, Answer::whole});
+    ASSERT_EQ(run({"--resume", "--retries", "1"}), 0) << last.err;
+
+    EXPECT_EQ(test::read_file(out / "img.png"), image.body()) << "no old prefix in it";
+    const std::vector<SeenRequest> seen = image.seen();
+    ASSERT_EQ(seen.size(), 3U);
+    EXPECT_EQ(seen[1].status, 206) << "the broken answer was given";
+    EXPECT_EQ(seen[2].range, "") << "then the file was asked for whole";
+    EXPECT_EQ(entry()["resumed_from"], 0);
+}
+
+TEST_F(Resume, A206ThatStopsShortOfTheEndIsNeverSavedAsTheFile) {
+    image.set({Answer::cut});
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
+
+    image.set({Answer::bounded_range});
+    EXPECT_EQ(run({"--resume", "--retries", "0", "--verify", "none"}), 1) << last.err;
+
+    EXPECT_FALSE(fs::exists(out / "img.png")) << "a prefix and 1000 bytes are not the image";
+    EXPECT_NE(entry()["error"].get<std::string>().find("206"), std::string::npos);
+    EXPECT_TRUE(partials().empty());
+}
+
+TEST_F(Resume, AStrongLastModifiedDateGuardsTheRangeWhenThereIsNoETag) {
+    image.change(image.body(), "", "Wed, 21 Oct 2015 07:28:00 GMT");
+    image.set({Answer::cut});
+    ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;
+    ASSERT_EQ(partials().size(), 1U);
+    EXPECT_EQ(stored_validator(partials()[0]), "Wed, 21 Oct 2015 07:28:00 GMT");
+
+    image.set({Answer::honour_range});
+    ASSERT_EQ(run({"--resume"}), 0) << last.err;
+
+    EXPECT_EQ(test::read_file(out / "img.png"), image.body());
+    EXPECT_EQ(image.seen().back().if_range, "Wed, 21 Oct 2015 07:28:00 GMT");
+    EXPECT_EQ(image.seen().back().status, 206);
+    EXPECT_GT(entry()["resumed_from"].get<std::uint64_t>(), 0U);
+}
+
 TEST_F(Resume, A416ToTheRangeStartsTheFileAgainInTheSameAttempt) {
     image.set({Answer::cut});
     ASSERT_EQ(run({"--resume", "--retries", "0"}), 1) << last.err;

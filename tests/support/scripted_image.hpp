@@ -3,6 +3,8 @@
 // An image served by a scripted raw HTTP/1.1 server, request by request (for --resume's tests):
 // cut short, whole whatever Range says, a 206 that honours Range and If-Range, or a 416.
 
+#include <algorithm>
+#include <ctime>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -20,6 +22,8 @@ enum class Answer {
     whole,         // 200 with the whole body, whatever Range says (a server without ranges)
     honour_range,  // 206 with the rest when Range and If-Range match the current body, else 200
     unsatisfiable, // 416, as to a range that starts at or after the end of the file
+    any_range,     // 206 with the rest of the current body, If-Range or not (a broken cache)
+    bounded_range, // 206 with only the next 1000 bytes (a server capping open ranges)
 };
 
 // What the server saw of one request.
@@ -55,11 +59,13 @@ public:
         const std::lock_guard lock(m_mutex);
         m_answers = std::move(answers);
     }
-    // A new version of the file: other bytes, and `etag` ("" for none: no validator at all).
-    void change(std::string body, std::string etag) {
+    // A new version of the file: other bytes, and `etag` ("" for none) and `last_modified` (an
+    // HTTP date, "" for none; sent with a Date of now, which makes it a strong validator).
+    void change(std::string body, std::string etag, std::string last_modified = "") {
         const std::lock_guard lock(m_mutex);
         m_body = std::move(body);
         m_etag = std::move(etag);
+        m_last_modified = std::move(last_modified);
     }
     std::string body() const {
         const std::lock_guard lock(m_mutex);
@@ -107,34 +113,52 @@ private:
             return refusal;
         }
         std::size_t from = 0;
+        std::size_t to = m_body.size(); // one past the last byte sent
         const std::string prefix = "bytes=";
-        if (answer == Answer::honour_range && !m_etag.empty() && seen.if_range == m_etag &&
-            seen.range.rfind(prefix, 0) == 0) {
+        const bool validated =
+            !seen.if_range.empty() && (seen.if_range == m_etag || seen.if_range == m_last_modified);
+        const bool ranged = answer == Answer::any_range || answer == Answer::bounded_range ||
+                            (answer == Answer::honour_range && validated);
+        if (ranged && seen.range.rfind(prefix, 0) == 0) {
             from = std::stoul(seen.range.substr(prefix.size()));
+            to = answer == Answer::bounded_range ? std::min(to, from + 1000) : to;
             seen.status = 206;
         }
         std::string response =
             seen.status == 206 ? "HTTP/1.1 206 Partial Content\r\n" : "HTTP/1.1 200 OK\r\n";
         response += "Content-Type: image/png\r\n";
-        response += "Content-Length: " + std::to_string(m_body.size() - from) + "\r\n";
+        response += "Content-Length: " + std::to_string(to - from) + "\r\n";
         if (seen.status == 206) {
             response += "Content-Range: bytes " + std::to_string(from) + "-" +
-                        std::to_string(m_body.size() - 1) + "/" + size + "\r\n";
+                        std::to_string(to - 1) + "/" + size + "\r\n";
         }
         if (!m_etag.empty()) {
             response += "ETag: " + m_etag + "\r\nAccept-Ranges: bytes\r\n";
         }
+        if (!m_last_modified.empty()) {
+            response += "Last-Modified: " + m_last_modified + "\r\nDate: " + http_now() + "\r\n";
+        }
         response += "Connection: close\r\n\r\n";
         const std::size_t header_bytes = response.size();
-        response += m_body.substr(from);
+        response += m_body.substr(from, to - from);
         send_bytes = answer == Answer::cut ? header_bytes + k_cut_at : response.size();
         return response;
     }
 
-    mutable std::mutex m_mutex; // guards m_answers, m_body, m_etag and m_seen
+    static std::string http_now() {
+        const std::time_t now = std::time(nullptr);
+        std::tm utc{};
+        ::gmtime_r(&now, &utc);
+        char text[64];
+        return std::string(text,
+                           std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc));
+    }
+
+    mutable std::mutex m_mutex; // guards m_answers, m_body, m_etag, m_last_modified and m_seen
     std::vector<Answer> m_answers;
     std::string m_body = fake_png(7, 600'000);
     std::string m_etag = "\"v1\"";
+    std::string m_last_modified;
     std::vector<SeenRequest> m_seen;
     RawServer m_server; // last: stopped (its threads joined) before the members go
 };

@@ -44,16 +44,21 @@ AtomicFile::AtomicFile(const OutputDir& dir) : m_dir(dir) {
     throw std::system_error(EEXIST, std::generic_category(), "cannot create temporary file");
 }
 
-AtomicFile::AtomicFile(const OutputDir& dir, std::string name, int fd)
-    : m_dir(dir), m_temp_name(std::move(name)), m_fd(fd) {}
+AtomicFile::AtomicFile(const OutputDir& dir, std::string name, int fd, int lock_fd)
+    : m_dir(dir), m_temp_name(std::move(name)), m_fd(fd), m_lock_fd(lock_fd) {}
 
 AtomicFile::~AtomicFile() {
     if (m_fd >= 0) {
-        ::close(m_fd); // a resumable temporary's lock goes with it
+        ::close(m_fd);
     }
     if (!m_committed && !m_kept) {
-        // Only the temporary this object created is ever unlinked.
+        // Only the temporary this object created (or, resumable, holds locked) is unlinked.
         ::unlinkat(m_dir.fd(), m_temp_name.c_str(), 0);
+    }
+    // A resumable temporary's lock goes last: the name is gone (or kept) before another
+    // transfer can take it.
+    if (m_lock_fd >= 0) {
+        ::close(m_lock_fd);
     }
 }
 
@@ -103,6 +108,10 @@ void AtomicFile::commit(const std::string& final_name) {
         throw_errno("cannot rename to '" + final_name + "'");
     }
     m_committed = true;
+    if (m_lock_fd >= 0) { // renamed: another transfer may now create the name afresh
+        ::close(m_lock_fd);
+        m_lock_fd = -1;
+    }
 }
 
 namespace {

@@ -25,9 +25,10 @@ public:
 
     // --resume: the temporary under the stable name `name` in `dir` (resume_temporary_name()),
     // opened for reading and appending, or created empty: never through a symlink, only a regular
-    // file. It is locked (flock, exclusive) for this object's life and checked, once locked, to
-    // be the file still under that name, so one transfer at a time in any process owns it.
-    // Returns null when another transfer holds it. Throws std::system_error with the OS error.
+    // file of ours with no other link. It is locked (flock, exclusive) for this object's life and
+    // checked, once locked, to be the file still under that name, so one transfer at a time in any
+    // process owns it. Returns null when another transfer holds it. Throws std::system_error with
+    // the OS error.
     static std::unique_ptr<AtomicFile> open_resumable(const OutputDir& dir, std::string name);
     ~AtomicFile();
     AtomicFile(const AtomicFile&) = delete;
@@ -66,11 +67,14 @@ public:
     void keep() { m_kept = true; }
 
 private:
-    AtomicFile(const OutputDir& dir, std::string name, int fd);
+    AtomicFile(const OutputDir& dir, std::string name, int fd, int lock_fd);
 
     const OutputDir& m_dir;
     std::string m_temp_name;
     int m_fd = -1;
+    // A resumable temporary's flock, on a duplicate of m_fd: closing m_fd (commit() closes
+    // before its rename) keeps it until the name is renamed or unlinked.
+    int m_lock_fd = -1;
     bool m_committed = false;
     bool m_kept = false;
 };

@@ -49,7 +49,9 @@ std::unique_ptr<AtomicFile> AtomicFile::open_resumable(const OutputDir& dir, std
             throw_errno(errno, "cannot open the resumable temporary in '" + dir.path() + "'");
         }
         struct stat info {};
-        if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        // A hard link planted under the name would have us write into another file.
+        if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_nlink != 1 ||
+            info.st_uid != ::geteuid()) {
             ::close(fd);
             throw_errno(EEXIST, "the resumable temporary's name is taken by something else");
         }
@@ -63,7 +65,14 @@ std::unique_ptr<AtomicFile> AtomicFile::open_resumable(const OutputDir& dir, std
             throw_errno(error, "cannot lock the resumable temporary");
         }
         if (still_named(dir.fd(), name, fd)) {
-            return std::unique_ptr<AtomicFile>(new AtomicFile(dir, std::move(name), fd));
+            // The lock belongs to the open file description: a duplicate keeps it.
+            const int lock_fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+            if (lock_fd < 0) {
+                const int error = errno;
+                ::close(fd);
+                throw_errno(error, "cannot lock the resumable temporary");
+            }
+            return std::unique_ptr<AtomicFile>(new AtomicFile(dir, std::move(name), fd, lock_fd));
         }
         ::close(fd);
     }

@@ -3,6 +3,7 @@
 #include <exception>
 #include <system_error>
 
+#include "imgfetch/transfer/partial_download.hpp"
 #include "imgfetch/ui/progress.hpp"
 
 namespace imgfetch {
@@ -107,15 +108,20 @@ bool PerTransfer::on_headers_complete() {
 }
 
 // --resume, a success response's header block has ended. A 206 to our Range must continue the
-// partial exactly where it ends, unencoded: its bytes are then read back into the body sink.
+// partial exactly where it ends, to the end of the file, unencoded, with the same validator: the
+// bytes on disk are then read back into the body sink.
 // Any other success (a 200: the server ignores ranges, or the file changed and If-Range said
 // so) starts the partial again, and its validator is stored before the first byte is written.
 // Returns false to abort the transfer (the partial is then not kept).
 bool PerTransfer::resume_on_success() {
     ResumeState& state = resume;
     if (response.status() == 206 && state.offset > 0) {
-        const std::optional<std::uint64_t> start = content_range_start(response.content_range());
-        if (start != state.offset || !response.content_encoding().empty()) {
+        // The rest of the same representation, to its end: the offset on disk, the whole
+        // length, and the very validator the bytes on disk came with (a server may ignore
+        // If-Range and still answer a range of another version).
+        const std::optional<ContentRange> range = content_range_of(response.content_range());
+        if (!range || range->first != state.offset || range->last + 1 != range->complete ||
+            if_range_validator(response) != state.validator) {
             state.keepable = false;
             abort_reason = "the server's 206 does not continue the partial download (" +
                            std::to_string(state.offset) + " bytes); starting again";
@@ -136,8 +142,13 @@ bool PerTransfer::resume_on_success() {
         state.offset = 0;
     }
     const std::optional<std::string> validator = if_range_validator(response);
-    state.keepable =
-        validator && state.partial->set_extended_attribute(k_resume_attribute, *validator);
+    state.keepable = false;
+    if (validator) {
+        state.keepable = state.partial->set_extended_attribute(k_resume_attribute, *validator);
+        if (!state.keepable) {
+            warn_partials_unsupported(ctx.dir);
+        }
+    }
     if (!state.keepable) {
         state.partial->remove_extended_attribute(k_resume_attribute);
     }

@@ -115,7 +115,15 @@ std::optional<double> ResponseFacts::retry_after_s() const {
 // the IMF-fixdate every current server sends is read here in a few hundred, and only the
 // obsolete forms go to libcurl's parser.
 std::optional<std::int64_t> ResponseFacts::last_modified() const {
-    const std::string value = last_field("Last-Modified");
+    return date_field("Last-Modified");
+}
+
+std::optional<std::int64_t> ResponseFacts::date() const {
+    return date_field("Date");
+}
+
+std::optional<std::int64_t> ResponseFacts::date_field(const char* name) const {
+    const std::string value = last_field(name);
     if (value.empty()) {
         return std::nullopt;
     }

@@ -36,6 +36,8 @@ public:
     std::string content_encoding() const;
     // The last ETag field, as sent ("" for none).
     std::string etag() const;
+    // The last Date field as seconds since the epoch, when present and a date.
+    std::optional<std::int64_t> date() const;
     // The last Last-Modified field, as sent ("" for none): what If-Range sends back.
     std::string last_modified_text() const;
     // The last Content-Range field ("bytes 100-199/200"; "" for none).
@@ -49,6 +51,8 @@ public:
     std::optional<std::int64_t> last_modified() const;
 
 private:
+    // The last field `name` as seconds since the epoch, when present and a date.
+    std::optional<std::int64_t> date_field(const char* name) const;
     // The value of the last instance of `name` in the last response ("" for none).
     std::string last_field(const char* name) const;
     // Instance `index` of the field `name` in the last response, or null. libcurl reuses the

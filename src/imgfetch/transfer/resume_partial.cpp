@@ -1,5 +1,6 @@
 #include "imgfetch/transfer/resume_partial.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <new>
 
@@ -72,29 +73,38 @@ std::optional<ResumePoint> resume_point_of(const AtomicFile& partial) {
     return ResumePoint{size, std::move(*validator)};
 }
 
-std::optional<std::string> if_range_validator(std::string_view etag, std::string_view last_modified,
-                                              std::string_view content_encoding) {
-    if (!content_encoding.empty()) {
+std::optional<std::string> if_range_validator(const ValidatorFields& fields) {
+    if (!fields.content_encoding.empty()) {
         return std::nullopt;
     }
-    if (is_strong_etag(etag) && is_header_safe(etag)) {
-        return std::string(etag);
+    if (!fields.etag.empty()) { // a client with an entity tag must not use a date
+        return is_strong_etag(fields.etag) && is_header_safe(fields.etag)
+                   ? std::optional<std::string>(fields.etag)
+                   : std::nullopt;
     }
-    if (is_header_safe(last_modified)) {
-        return std::string(last_modified);
+    const bool strong_date =
+        fields.modified_at && fields.date && *fields.date - *fields.modified_at >= 1;
+    if (strong_date && is_header_safe(fields.last_modified)) {
+        return std::string(fields.last_modified);
     }
     return std::nullopt;
 }
 
 std::optional<std::string> if_range_validator(const ResponseFacts& response) {
-    return if_range_validator(response.etag(), response.last_modified_text(),
-                              response.content_encoding());
+    const std::string etag = response.etag();
+    const std::string last_modified = response.last_modified_text();
+    const std::string encoding = response.content_encoding();
+    return if_range_validator(
+        ValidatorFields{etag, last_modified, response.last_modified(), response.date(), encoding});
 }
 
-std::optional<std::uint64_t> content_range_start(std::string_view value) {
+std::optional<ContentRange> content_range_of(std::string_view value) {
     constexpr std::string_view k_unit = "bytes ";
-    if (value.substr(0, k_unit.size()) != k_unit) {
-        return std::nullopt;
+    if (value.size() < k_unit.size() ||
+        !std::equal(k_unit.begin(), k_unit.end(), value.begin(), [](char a, char b) {
+            return a == (b >= 'A' && b <= 'Z' ? static_cast<char>(b - 'A' + 'a') : b);
+        })) {
+        return std::nullopt; // the unit is case-insensitive (RFC 9110 14.1)
     }
     value.remove_prefix(k_unit.size());
     const auto dash = value.find('-');
@@ -104,11 +114,11 @@ std::optional<std::uint64_t> content_range_start(std::string_view value) {
     }
     const std::optional<std::uint64_t> first = decimal(value.substr(0, dash));
     const std::optional<std::uint64_t> last = decimal(value.substr(dash + 1, slash - dash - 1));
-    const std::string_view complete = value.substr(slash + 1);
-    if (!first || !last || *last < *first || (complete != "*" && !decimal(complete))) {
+    const std::optional<std::uint64_t> complete = decimal(value.substr(slash + 1));
+    if (!first || !last || !complete || *last < *first || *last >= *complete) {
         return std::nullopt;
     }
-    return first;
+    return ContentRange{*first, *last, *complete};
 }
 
 void add_resume_headers(HeaderList& headers, const ResumePoint& point) {

@@ -40,19 +40,33 @@ struct ResumePoint {
 // std::system_error for an OS error.
 std::optional<ResumePoint> resume_point_of(const AtomicFile& partial);
 
-// Pure: the validator a response with this ETag, Last-Modified (as sent) and Content-Encoding
-// offers to a later If-Range: the ETag when strong (a weak one may not be used: RFC 9110
-// 13.1.5), else the date; nothing when neither is usable or the body is encoded (a range of an
-// encoded body is not a range of the saved bytes).
-std::optional<std::string> if_range_validator(std::string_view etag, std::string_view last_modified,
-                                              std::string_view content_encoding);
+// What a response offers a later If-Range (RFC 9110 13.1.5): its ETag when strong; else, when
+// it has no ETag at all, its Last-Modified as sent, if that is a strong validator (the response's
+// Date at least a second after it, 8.8.2.2). Nothing when neither is usable or the body is
+// encoded (a range of an encoded body is not a range of the saved bytes).
+struct ValidatorFields {
+    std::string_view etag;
+    std::string_view last_modified;          // as sent
+    std::optional<std::int64_t> modified_at; // the same, parsed
+    std::optional<std::int64_t> date;        // the response's Date, parsed
+    std::string_view content_encoding;
+};
+std::optional<std::string> if_range_validator(const ValidatorFields& fields); // pure
 
 // The same, read from `response`.
 std::optional<std::string> if_range_validator(const ResponseFacts& response);
 
-// Pure: the first byte position of a Content-Range value ("bytes 100-199/200", "bytes
-// 100-199/*"); nothing for an unsatisfied range ("bytes */200") or anything malformed.
-std::optional<std::uint64_t> content_range_start(std::string_view value);
+// A satisfied Content-Range: bytes first..last of a representation of `complete` bytes.
+struct ContentRange {
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;
+    std::uint64_t complete = 0;
+};
+
+// Pure: a Content-Range value ("bytes 100-199/200"); nothing for an unsatisfied range ("bytes
+// */200"), an unknown complete length ("bytes 100-199/*": the rest cannot be known to end the
+// file), a last position at or past the complete length, or anything malformed.
+std::optional<ContentRange> content_range_of(std::string_view value);
 
 // `point`'s request headers: "Range: bytes=OFFSET-" and "If-Range: VALIDATOR", appended to
 // `headers` (sent on every hop, like --existing update's conditions). Throws std::bad_alloc.
@@ -62,6 +76,7 @@ void add_resume_headers(HeaderList& headers, const ResumePoint& point);
 struct ResumeState {
     std::unique_ptr<AtomicFile> partial; // the locked stable temporary; null without --resume
     std::uint64_t offset = 0;            // bytes on disk the request asked to continue from
+    std::string validator;               // what those bytes came with (sent in If-Range)
     bool keepable = false;               // the partial's bytes and stored validator belong together
     std::uint64_t resumed_from = 0;      // a 206 continued this many bytes (0: from the start)
 };

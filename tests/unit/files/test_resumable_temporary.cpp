@@ -97,6 +97,33 @@ TEST(ResumableTemporary, IsNeverOpenedThroughASymlinkNorOverADirectory) {
     EXPECT_THROW(AtomicFile::open_resumable(dir, k_partial), std::system_error);
 }
 
+TEST(ResumableTemporary, IsNeverAHardLinkPlantedUnderItsName) {
+    TempDir temp;
+    const OutputDir dir((temp / "out").string());
+    write_file(temp / "victim", "precious");
+    std::filesystem::create_hard_link(temp / "victim", temp / "out" / k_partial);
+
+    EXPECT_THROW(AtomicFile::open_resumable(dir, k_partial), std::system_error);
+    EXPECT_EQ(read_file(temp / "victim"), "precious");
+}
+
+TEST(ResumableTemporary, StaysLockedUntilItsNameIsRenamed) {
+    TempDir temp;
+    const OutputDir dir((temp / "out").string());
+    auto owner = AtomicFile::open_resumable(dir, k_partial);
+    owner->write("abc", 3);
+    owner->keep();
+    owner.reset(); // kept: the name stays, unlocked
+    owner = AtomicFile::open_resumable(dir, k_partial);
+    ASSERT_NE(owner, nullptr);
+    EXPECT_EQ(AtomicFile::open_resumable(dir, k_partial), nullptr);
+    owner->commit("done.png");
+    EXPECT_EQ(read_file(temp / "out" / "done.png"), "abc");
+    auto next = AtomicFile::open_resumable(dir, k_partial);
+    ASSERT_NE(next, nullptr) << "after the rename the name is free: a new, empty file";
+    EXPECT_EQ(next->size(), 0U);
+}
+
 TEST(ResumableTemporary, ReadsWritesAndRemovesItsExtendedAttribute) {
     TempDir temp;
     const OutputDir dir((temp / "out").string());
