@@ -9,12 +9,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "support/child_process.hpp"
 #include "support/images.hpp"
 #include "support/run_process.hpp"
 #include "support/scripted_image.hpp"
@@ -44,6 +46,7 @@ protected:
         last = test::run_imgfetch(args, temp.path());
         return last.exit_code;
     }
+    int run_imgfetch_again() { return run({"--resume"}); }
     json entry() const { return json::parse(test::read_file(report))["files"][0]; }
 
     // The names in DIR that are download temporaries (resumable or not).
@@ -222,6 +225,29 @@ TEST_F(Resume, WithoutResumeNoPartialIsKeptAndAnEarlierOneIsRemoved) {
     EXPECT_TRUE(partials().empty()) << "the earlier partial and the new cut temporary are gone";
     EXPECT_EQ(image.seen().back().range, "") << "no range asked without --resume";
     EXPECT_NE(last.err.find("removed 1 stale temporary file"), std::string::npos) << last.err;
+}
+
+TEST_F(Resume, AnInterruptedRunKeepsItsPartialForTheNext) {
+    image.set({Answer::stall});
+    fs::create_directories(out);
+    std::vector<std::string> args{list.string(), "-o", out.string(), "--resume"};
+    test::ChildProcess stalled = test::start_imgfetch(
+        args, {"/dev/null", temp.path() / "stalled.out", temp.path() / "stalled.err"});
+    ASSERT_TRUE(test::eventually([&] {
+        const std::vector<std::string> names = partials();
+        std::error_code ec;
+        return names.size() == 1 && fs::file_size(out / names[0], ec) > 0;
+    })) << stalled.err();
+
+    stalled.send(SIGINT);
+
+    EXPECT_EQ(stalled.wait_for_exit(), test::exited_with(130)) << stalled.err();
+    ASSERT_EQ(partials().size(), 1U) << "Ctrl-C keeps what arrived";
+    EXPECT_EQ(stored_validator(partials()[0]), "\"v1\"");
+    image.set({Answer::honour_range});
+    ASSERT_EQ(run({"--resume"}), 0) << last.err;
+    EXPECT_EQ(test::read_file(out / "img.png"), image.body());
+    EXPECT_GT(entry()["resumed_from"].get<std::uint64_t>(), 0U);
 }
 
 TEST_F(Resume, ABodyWithoutAValidatorIsNotKept) {

@@ -24,6 +24,7 @@ enum class Answer {
     unsatisfiable, // 416, as to a range that starts at or after the end of the file
     any_range,     // 206 with the rest of the current body, If-Range or not (a broken cache)
     bounded_range, // 206 with only the next 1000 bytes (a server capping open ranges)
+    stall,         // as cut, but the connection stays open and silent until the client leaves
 };
 
 // What the server saw of one request.
@@ -84,12 +85,14 @@ private:
         }
         std::string response;
         std::size_t send_bytes = 0;
+        bool stalled = false;
         {
             const std::lock_guard lock(m_mutex); // m_answers, m_body, m_etag, m_seen
             const Answer answer = m_answers.empty() ? Answer::whole : m_answers.front();
             if (m_answers.size() > 1) {
                 m_answers.erase(m_answers.begin());
             }
+            stalled = answer == Answer::stall;
             SeenRequest seen{request_header_value(head, "Range"),
                              request_header_value(head, "If-Range"), 200};
             response = respond(answer, seen, send_bytes);
@@ -97,6 +100,9 @@ private:
         }
         connection.send(std::string_view(response).substr(0, send_bytes));
         connection.wait_until_received(); // the cut falls after these bytes, not before
+        if (stalled) {
+            connection.hold();
+        }
         connection.close();
     }
 
@@ -141,7 +147,8 @@ private:
         response += "Connection: close\r\n\r\n";
         const std::size_t header_bytes = response.size();
         response += m_body.substr(from, to - from);
-        send_bytes = answer == Answer::cut ? header_bytes + k_cut_at : response.size();
+        const bool short_of_end = answer == Answer::cut || answer == Answer::stall;
+        send_bytes = short_of_end ? header_bytes + k_cut_at : response.size();
         return response;
     }
 
