@@ -18,8 +18,6 @@
 #include "imgfetch/cli/option_groups.hpp"
 #include "imgfetch/cli/options.hpp"
 #include "imgfetch/cli/parse_size.hpp"
-#include "imgfetch/transfer/proxy_env.hpp"
-#include "imgfetch/transfer/request_headers.hpp"
 #include "imgfetch/util/text_escape.hpp" // printable
 
 namespace imgfetch {
@@ -33,23 +31,6 @@ struct Pending {
     std::string checksum = "none";  // "sha256" or "none"
     bool no_progress = false;
 };
-
-// Pages as the source of image URLs (--page, with --input-format pages for lists of them).
-void add_page_options(CLI::App& app, InputOptions& input) {
-    app.add_option("--page", input.pages,
-                   "Download the images a web page names (img src and srcset, lazy data-* "
-                   "attributes, og:image, twitter:image, image_src, links to image files); "
-                   "repeatable; read before the lists")
-        ->option_text("URL");
-    app.add_option("--max-page-size", input.max_page_size,
-                   "Fail a page larger than SIZE bytes (it is held in memory); k, M, G "
-                   "suffixes; 0 = no limit (default: 8M)")
-        ->transform(size_in_bytes("size"))
-        ->option_text("SIZE");
-    app.add_flag("--probe-links", input.probe_links,
-                 "On a page, also follow links without an image extension when a ranged GET "
-                 "of their first 32 bytes shows an image");
-}
 
 void add_input_options(CLI::App& app, InputOptions& input, Pending& pending) {
     app.add_option("LIST", input.lists,
@@ -67,38 +48,6 @@ void add_input_options(CLI::App& app, InputOptions& input, Pending& pending) {
         ->check(CLI::Range(1U, 1'000'000U))
         ->option_text("N");
     add_page_options(app, input);
-}
-
-// Lists with columns: the format, and which columns of a CSV or TSV list matter.
-void add_list_format_options(CLI::App& app, ListFormat& format) {
-    const std::map<std::string, InputFormat> formats{
-        {"auto", InputFormat::auto_detect}, {"text", InputFormat::text},
-        {"csv", InputFormat::csv},          {"tsv", InputFormat::tsv},
-        {"jsonl", InputFormat::jsonl},      {"pages", InputFormat::pages}};
-    app.add_option("--input-format", format.format,
-                   "How the lists are written: text (URL [NAME] per line), csv or tsv (a header "
-                   "row, RFC 4180 quoting), jsonl (an object per line); auto goes by the "
-                   "extension .csv .tsv .jsonl .ndjson, else text; stdin is text; pages: text "
-                   "lines whose URLs are web pages, as --page (default: auto)")
-        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
-        ->option_text("FORMAT");
-    const auto not_empty = [](const std::string& name) {
-        return name.empty() ? std::string("a column name cannot be empty") : std::string();
-    };
-    app.add_option("--url-column", format.url_column,
-                   "CSV/TSV: the header of the column with the URLs (default: url)")
-        ->check(not_empty)
-        ->option_text("NAME");
-    app.add_option("--name-column", format.name_column,
-                   "CSV/TSV: the column with each file's name, sanitized and made unique like a "
-                   "text list's NAME (default: names from the URLs)")
-        ->check(not_empty)
-        ->option_text("NAME");
-    app.add_option("--sha256-column", format.sha256_column,
-                   "CSV/TSV: the column with each file's expected SHA-256 (64 hex digits; empty "
-                   "cell: none); a mismatch fails the URL and saves nothing")
-        ->check(not_empty)
-        ->option_text("NAME");
 }
 
 void add_politeness_options(CLI::App& app, PolitenessOptions& politeness) {
@@ -178,87 +127,6 @@ void add_body_options(CLI::App& app, TransferOptions& transfer, Pending& pending
                    "sha256 or none (default: none)")
         ->check(CLI::IsMember({"sha256", "none"}, CLI::ignore_case))
         ->option_text("ALGO");
-}
-
-// A check whose error text comes from `problem` (empty = fine) and never quotes the value:
-// header values and passwords are secrets.
-CLI::Validator secret_safe_check(std::string (*problem)(std::string_view), const char* what) {
-    return CLI::Validator([problem](const std::string& text) { return problem(text); }, "", what);
-}
-
-std::string user_problem(std::string_view user) {
-    if (user.find(':') == std::string_view::npos) {
-        return "give USER:PASSWORD (imgfetch never asks for a password)";
-    }
-    const bool control = std::any_of(user.begin(), user.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == '\x7f';
-    });
-    return control ? "USER:PASSWORD has a control character" : std::string();
-}
-
-std::string user_agent_problem(std::string_view agent) {
-    return header_line_problem("User-Agent: " + std::string(agent)).empty()
-               ? std::string()
-               : "the User-Agent has a control character";
-}
-
-// What each request says, and the credentials: to the listed URL's origin only (headers,
-// Referer, credentials), the User-Agent to every host.
-void add_request_options(CLI::App& app, TransferOptions& transfer) {
-    app.add_option("-H,--header", transfer.headers,
-                   "Send this request header to the listed URL's host (not after a redirect to "
-                   "another); repeatable; 'Name:' removes one libcurl would send")
-        ->check(secret_safe_check(&header_line_problem, "header"))
-        ->allow_extra_args(false) // one value per -H: the LIST after it stays a LIST
-        ->option_text("'NAME: VALUE'");
-    app.add_option("-A,--user-agent", transfer.user_agent,
-                   "Send this User-Agent (default: imgfetch/" IMGFETCH_VERSION ")")
-        ->check(secret_safe_check(&user_agent_problem, "user agent"))
-        ->option_text("STRING");
-    app.add_option("--referer", transfer.referer,
-                   "Send this Referer to the listed URL's host; 'origin' sends the image URL's "
-                   "own scheme://host[:port]/ (what most hotlink rules accept)")
-        ->check(secret_safe_check(&referer_problem, "referer"))
-        ->option_text("URL|origin");
-    app.add_option("-u,--user", transfer.user,
-                   "Basic auth credentials for the listed URL's host (a secret: never shown)")
-        ->check(secret_safe_check(&user_problem, "credentials"))
-        ->option_text("USER:PASSWORD");
-    app.add_flag("--netrc", transfer.netrc,
-                 "Take credentials for the listed URL's host from ~/.netrc");
-    app.add_option("--netrc-file", transfer.netrc_file,
-                   "Take credentials for the listed URL's host from this netrc file")
-        ->check(CLI::ExistingFile)
-        ->option_text("FILE");
-}
-
-// Cookies and proxies (issue 13 parts 3 and 5).
-void add_cookie_and_proxy_options(CLI::App& app, TransferOptions& transfer) {
-    app.add_option("--cookies", transfer.cookies_file,
-                   "Load cookies from a Netscape cookies.txt (as browser extensions, curl -c and "
-                   "wget --save-cookies write); each goes only to the hosts it is for")
-        ->option_text("FILE");
-    app.add_option("--save-cookies", transfer.save_cookies_file,
-                   "Write every cookie, loaded or set by servers, to FILE at the end of the run "
-                   "(cookies.txt, mode 0600)")
-        ->option_text("FILE");
-    app.add_option("--proxy", transfer.proxy,
-                   "Send every request through this proxy: http://, https://, socks5:// or "
-                   "socks5h:// (names resolved by the proxy), [USER:PASSWORD@]HOST[:PORT]; "
-                   "overrides http_proxy, https_proxy and all_proxy")
-        ->check(
-            [](const std::string& text) {
-                return is_supported_proxy_url(text)
-                           ? std::string()
-                           : "not an http://, https://, socks5:// or socks5h:// proxy URL: " +
-                                 printable(redact_proxy_credentials(text));
-            },
-            "", "proxy")
-        ->option_text("URL");
-    app.add_option("--noproxy", transfer.noproxy,
-                   "Hosts that go direct, comma-separated (names with their subdomains, IP "
-                   "addresses, IPv4 CIDR ranges, or '*'); overrides no_proxy; '' = none")
-        ->option_text("LIST");
 }
 
 void add_output_options(CLI::App& app, OutputOptions& outputs) {

@@ -22,7 +22,22 @@ void add_content_options(CLI::App& app, TransferOptions& transfer);
 // --reject-types (body_check_options.cpp).
 void add_image_options(CLI::App& app, TransferOptions& transfer);
 
-// Collections (issue 16): --layout, --name-template, --archive
+// Pages as the source of image URLs: --page, --max-page-size, --probe-links (list_options.cpp).
+void add_page_options(CLI::App& app, InputOptions& input);
+
+// Lists with columns: --input-format, --url-column, --name-column, --sha256-column
+// (list_options.cpp).
+void add_list_format_options(CLI::App& app, ListFormat& format);
+
+// What each request says, to the listed URL's origin only (headers, Referer, credentials), the
+// User-Agent to every host: -H, -A, --referer, -u, --netrc, --netrc-file (request_options.cpp).
+void add_request_options(CLI::App& app, TransferOptions& transfer);
+
+// Cookies and proxies (issue 13 parts 3 and 5): --cookies, --save-cookies, --proxy, --noproxy
+// (request_options.cpp).
+void add_cookie_and_proxy_options(CLI::App& app, TransferOptions& transfer);
+
+// Collections (issue 16): --layout, --name-template, --archive, --resume
 // (collection_options.cpp).
 void add_collection_options(CLI::App& app, Options& options);
 // After parsing: --layout url becomes its template, a template is checked (unknown field,
