@@ -222,6 +222,14 @@ void record_body_facts(const PerTransfer& transfer, TransferResult& result) {
     }
 }
 
+// An attempt not yet made: the task's result, one attempt, starting now.
+Attempt new_attempt(const Task& task, const DownloadContext& ctx, unsigned worker) {
+    Attempt attempt{result_for(task, worker), {}};
+    attempt.result.attempts = 1;
+    attempt.result.start = ctx.clock.seconds_since_start();
+    return attempt;
+}
+
 // A 416 to our Range: the partial is the whole file already (a run killed before its rename)
 // or no longer fits it. It goes, and the attempt starts again from the first byte.
 bool unsatisfiable_resume(const PerTransfer& transfer, const TransferResult& result) {
@@ -256,10 +264,8 @@ bool transfer_once(CurlSession& session, const Task& task, const DownloadContext
 
 Attempt download_link(CurlSession& session, const Task& task, const DownloadContext& ctx,
                       unsigned worker, const ArchivedFile* archived) {
-    Attempt attempt{result_for(task, worker), {}};
+    Attempt attempt = new_attempt(task, ctx, worker);
     TransferResult& result = attempt.result;
-    result.attempts = 1;
-    result.start = ctx.clock.seconds_since_start();
     try {
         // One look serves both policies (a stat per probed name, so only one).
         std::optional<ExistingFile> existing = existing_file_for(task, ctx);
@@ -268,9 +274,7 @@ Attempt download_link(CurlSession& session, const Task& task, const DownloadCont
         }
         if (transfer_once(session, task, ctx, existing, archived, attempt)) {
             const unsigned connections = result.connections;
-            attempt = Attempt{result_for(task, worker), {}};
-            result.attempts = 1;
-            result.start = ctx.clock.seconds_since_start();
+            attempt = new_attempt(task, ctx, worker); // from the first byte, as one attempt
             result.connections = connections;
             transfer_once(session, task, ctx, std::move(existing), archived, attempt);
         }

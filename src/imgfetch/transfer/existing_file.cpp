@@ -182,22 +182,23 @@ std::optional<TransferResult> skip_existing(const Task& task, const DownloadCont
     return skipped_result(task, ctx, worker, *existing);
 }
 
+void append_header(HeaderList& list, const char* line) {
+    curl_slist* grown = curl_slist_append(list.get(), line);
+    if (grown == nullptr) {
+        throw std::bad_alloc(); // `list` still owns (and frees) what it had
+    }
+    static_cast<void>(list.release()); // the same list, grown: owned by `grown` now
+    list.reset(grown);
+}
+
 HeaderList validator_headers(const std::optional<std::string>& etag, const std::string& date) {
     HeaderList list;
-    const auto append = [&list](const std::string& line) {
-        curl_slist* grown = curl_slist_append(list.get(), line.c_str());
-        if (grown == nullptr) {
-            throw std::bad_alloc(); // `list` still owns (and frees) what it had
-        }
-        static_cast<void>(list.release()); // the same list, grown: owned by `grown` now
-        list.reset(grown);
-    };
     if (etag && is_storable_etag(*etag)) {
-        append("If-None-Match: " + *etag);
+        append_header(list, ("If-None-Match: " + *etag).c_str());
     }
     // A date read back from an archive is sent only when it cannot break the header line.
     if (!date.empty() && is_storable_etag(date)) {
-        append("If-Modified-Since: " + date);
+        append_header(list, ("If-Modified-Since: " + date).c_str());
     }
     return list;
 }

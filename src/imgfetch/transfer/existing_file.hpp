@@ -85,6 +85,10 @@ struct HeaderListFree {
 };
 using HeaderList = std::unique_ptr<curl_slist, HeaderListFree>;
 
+// Appends `line` ("Name: value") to `list`. Throws std::bad_alloc; `list` then keeps (and
+// frees) what it had.
+void append_header(HeaderList& list, const char* line);
+
 // --existing update: If-None-Match (the ETag stored on `existing`, when there is a valid one)
 // and If-Modified-Since (its modification time). Explicit headers rather than
 // CURLOPT_TIMECONDITION: libcurl would also drop a 200 body whose Last-Modified is older than

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,15 +17,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int k_max_redirects = 10; // what CURLOPT_MAXREDIRS was when libcurl followed them
-
-void append_header(HeaderList& list, const char* line) {
-    curl_slist* grown = curl_slist_append(list.get(), line);
-    if (grown == nullptr) {
-        throw std::bad_alloc(); // `list` still owns (and frees) what it had
-    }
-    static_cast<void>(list.release()); // the same list, grown: owned by `grown` now
-    list.reset(grown);
-}
 
 // The header list of one hop: --existing update's conditions always (they are about our file,
 // not secrets); the user's headers only for the listed origin.

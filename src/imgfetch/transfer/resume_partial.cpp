@@ -1,8 +1,8 @@
 #include "imgfetch/transfer/resume_partial.hpp"
 
-#include <algorithm>
+#include <curl/curl.h>
+
 #include <charconv>
-#include <new>
 
 #include "imgfetch/files/temporary_name.hpp"
 #include "imgfetch/list/task.hpp"
@@ -15,31 +15,9 @@ namespace {
 
 constexpr std::size_t k_key_digits = 16;
 
-// Visible ASCII and spaces only: the value goes back into a header line.
-bool is_header_safe(std::string_view value) {
-    if (value.empty() || value.size() > k_max_etag_bytes) {
-        return false;
-    }
-    for (const char c : value) {
-        if (c < ' ' || c > '~') {
-            return false;
-        }
-    }
-    return true;
-}
-
 // A strong entity tag: a quoted string with no "W/" in front.
 bool is_strong_etag(std::string_view etag) {
     return etag.size() >= 2 && etag.front() == '"' && etag.back() == '"';
-}
-
-void append(HeaderList& headers, const std::string& line) {
-    curl_slist* grown = curl_slist_append(headers.get(), line.c_str());
-    if (grown == nullptr) {
-        throw std::bad_alloc(); // `headers` still owns what it had
-    }
-    static_cast<void>(headers.release()); // the same list, grown: owned by `grown` now
-    headers.reset(grown);
 }
 
 std::optional<std::uint64_t> decimal(std::string_view text) {
@@ -67,7 +45,9 @@ std::optional<ResumePoint> resume_point_of(const AtomicFile& partial) {
         return std::nullopt;
     }
     std::optional<std::string> validator = partial.extended_attribute(k_resume_attribute);
-    if (!validator || !is_header_safe(*validator)) {
+    // is_storable_etag(): bounded, visible ASCII and spaces only, so safe in a header line (for a
+    // date too, as validator_headers() uses it).
+    if (!validator || !is_storable_etag(*validator)) {
         return std::nullopt;
     }
     return ResumePoint{size, std::move(*validator)};
@@ -78,13 +58,13 @@ std::optional<std::string> if_range_validator(const ValidatorFields& fields) {
         return std::nullopt;
     }
     if (!fields.etag.empty()) { // a client with an entity tag must not use a date
-        return is_strong_etag(fields.etag) && is_header_safe(fields.etag)
+        return is_strong_etag(fields.etag) && is_storable_etag(fields.etag)
                    ? std::optional<std::string>(fields.etag)
                    : std::nullopt;
     }
     const bool strong_date =
         fields.modified_at && fields.date && *fields.date - *fields.modified_at >= 1;
-    if (strong_date && is_header_safe(fields.last_modified)) {
+    if (strong_date && is_storable_etag(fields.last_modified)) {
         return std::string(fields.last_modified);
     }
     return std::nullopt;
@@ -101,9 +81,7 @@ std::optional<std::string> if_range_validator(const ResponseFacts& response) {
 std::optional<ContentRange> content_range_of(std::string_view value) {
     constexpr std::string_view k_unit = "bytes ";
     if (value.size() < k_unit.size() ||
-        !std::equal(k_unit.begin(), k_unit.end(), value.begin(), [](char a, char b) {
-            return a == (b >= 'A' && b <= 'Z' ? static_cast<char>(b - 'A' + 'a') : b);
-        })) {
+        curl_strnequal(value.data(), k_unit.data(), k_unit.size()) == 0) {
         return std::nullopt; // the unit is case-insensitive (RFC 9110 14.1)
     }
     value.remove_prefix(k_unit.size());
@@ -122,8 +100,8 @@ std::optional<ContentRange> content_range_of(std::string_view value) {
 }
 
 void add_resume_headers(HeaderList& headers, const ResumePoint& point) {
-    append(headers, "Range: bytes=" + std::to_string(point.offset) + "-");
-    append(headers, "If-Range: " + point.validator);
+    append_header(headers, ("Range: bytes=" + std::to_string(point.offset) + "-").c_str());
+    append_header(headers, ("If-Range: " + point.validator).c_str());
 }
 
 } // namespace imgfetch
